@@ -1,0 +1,105 @@
+"""Snapshot the catalog: OpenMetadata's non-bot users and its domains, preloaded with paged list calls.
+
+Only what the plan needs is kept, in small frozen records, so that a 100k-user catalog fits in a few tens of
+megabytes instead of holding full SDK models.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.openmetadata import OpenMetadataApi
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    id: str
+    name: str
+    fqn: str
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogUser:
+    """A user as OpenMetadata holds it; `domain_ids` are the user's own domains, inherited ones excluded."""
+
+    id: str
+    name: str
+    email: str
+    display_name: str | None
+    domain_ids: tuple[str, ...]
+    inherited_domain_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ambiguous:
+    """A directory value that names several domains (the same name under different parents)."""
+
+    candidates: tuple[Domain, ...]
+
+
+@dataclass
+class DomainIndex:
+    """Domains by id, by lower-cased FQN and by lower-cased name."""
+
+    by_id: dict[str, Domain] = field(default_factory=dict)
+    by_fqn: dict[str, Domain] = field(default_factory=dict)
+    by_name: dict[str, list[Domain]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, domain: Domain) -> None:
+        self.by_id[domain.id] = domain
+        self.by_fqn[domain.fqn.lower()] = domain
+        self.by_name[domain.name.lower()].append(domain)
+
+    def resolve(self, value: str) -> Domain | Ambiguous | None:
+        """The domain a directory value names: an FQN first, then a name that is unique, case-insensitively."""
+        key = value.strip().lower()
+        if key in self.by_fqn:
+            return self.by_fqn[key]
+        matches = self.by_name.get(key, [])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return Ambiguous(tuple(sorted(matches, key=lambda d: d.fqn)))
+        return None
+
+    def label(self, domain_id: str) -> str:
+        domain = self.by_id.get(domain_id)
+        return domain.fqn if domain else domain_id
+
+
+@dataclass
+class CatalogSnapshot:
+    users_by_email: dict[str, CatalogUser]
+    domains: DomainIndex
+
+
+def user_from_json(entity: dict[str, Any]) -> CatalogUser:
+    own: list[str] = []
+    inherited: list[str] = []
+    for ref in entity.get("domains") or []:
+        (inherited if ref.get("inherited") else own).append(ref["id"])
+    return CatalogUser(
+        id=entity["id"],
+        name=entity["name"],
+        email=str(entity.get("email", "")).strip().lower(),
+        display_name=entity.get("displayName") or None,
+        domain_ids=tuple(own),
+        inherited_domain_ids=tuple(inherited),
+    )
+
+
+def load_snapshot(api: OpenMetadataApi, page_size: int) -> CatalogSnapshot:
+    """Read every non-bot user (with domains) and every domain, one paged list call after another."""
+    domains = DomainIndex()
+    for entity in api.list_all("/domains", {}, page_size):
+        domains.add(
+            Domain(id=entity["id"], name=entity["name"], fqn=entity.get("fullyQualifiedName") or entity["name"])
+        )
+    users: dict[str, CatalogUser] = {}
+    for entity in api.list_all("/users", {"fields": "domains", "isBot": "false"}, page_size):
+        user = user_from_json(entity)
+        if user.email:
+            users[user.email] = user
+    return CatalogSnapshot(users_by_email=users, domains=domains)

@@ -1,0 +1,198 @@
+"""Read the company directory: users with email, displayName and domain, from a GraphQL endpoint.
+
+Reading is all or nothing. A directory that cannot be read whole (connection refused, an HTTP error, GraphQL
+`errors` even next to `data`, malformed JSON, a paging loop) raises `DirectoryError`, so that a run never plans
+changes from a partial list of people.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from connector.http import build_session, describe_request_error, redact_url
+from connector.settings import UserUpdaterSettings
+
+logger = logging.getLogger("metadata.Ingestion")
+
+
+class DirectoryError(Exception):
+    """The directory could not be read completely; nothing may be written from what was read."""
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryUser:
+    """One person of the directory, normalised: `email` lower-cased and stripped, empty values as None."""
+
+    row: int
+    email: str
+    display_name: str | None
+    domain: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RowProblem:
+    """A directory row that cannot be used, with the field at fault."""
+
+    row: int
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"directory row {self.row}: {self.field} {self.reason}"
+
+
+def _optional_text(row: int, field: str, value: Any) -> str | RowProblem | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return RowProblem(row, field, f"is a {type(value).__name__}, not a string; ignored")
+    return value.strip() or None
+
+
+def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
+    """Turn raw GraphQL user objects into DirectoryUsers; rows without a usable email become RowProblems.
+
+    Row numbers are 1-based positions in the directory's answer, so that an operator can find the row.
+    """
+    users: list[DirectoryUser] = []
+    problems: list[RowProblem] = []
+    for row, item in enumerate(rows, start=1):
+        if not isinstance(item, dict):
+            problems.append(RowProblem(row, "row", "is not an object; skipped"))
+            continue
+        email = item.get("email")
+        if not isinstance(email, str) or not email.strip():
+            problems.append(RowProblem(row, "email", "is missing or empty; row skipped"))
+            continue
+        email = email.strip().lower()
+        if "@" not in email:
+            problems.append(RowProblem(row, "email", f"{email!r} is not an email address; row skipped"))
+            continue
+        display_name = _optional_text(row, "displayName", item.get("displayName"))
+        domain = _optional_text(row, "domain", item.get("domain"))
+        for value in (display_name, domain):
+            if isinstance(value, RowProblem):
+                problems.append(value)
+        users.append(
+            DirectoryUser(
+                row=row,
+                email=email,
+                display_name=display_name if isinstance(display_name, str) else None,
+                domain=domain if isinstance(domain, str) else None,
+            )
+        )
+    return users, problems
+
+
+def _dig(data: Any, path: tuple[str, ...], what: str) -> Any:
+    node = data
+    for key in path:
+        if not isinstance(node, dict) or key not in node:
+            raise DirectoryError(f"the directory's answer has no `data.{'.'.join(path)}` ({what})")
+        node = node[key]
+    return node
+
+
+class DirectoryClient:
+    """Reads all users from the directory's GraphQL endpoint, with the settings' paging, retries and timeout."""
+
+    def __init__(self, settings: UserUpdaterSettings) -> None:
+        self._settings = settings
+        self._url = str(settings.graphql_endpoint)
+        self._session = build_session(
+            max_retries=settings.max_retries,
+            backoff_seconds=settings.retry_backoff_seconds,
+            max_wait_seconds=settings.max_retry_wait_seconds,
+            verify=settings.tls_verify,
+        )
+        self._session.headers.update(
+            {name: value.get_secret_value() for name, value in settings.graphql_headers.items()}
+        )
+        self.requests_sent = 0
+
+    @property
+    def endpoint(self) -> str:
+        return redact_url(self._url)
+
+    def _post(self, variables: dict[str, Any] | None) -> Any:
+        payload: dict[str, Any] = {"query": self._settings.query}
+        if variables:
+            payload["variables"] = variables
+        self.requests_sent += 1
+        try:
+            response = self._session.post(self._url, json=payload, timeout=self._settings.request_timeout_seconds)
+        except requests.RequestException as exc:
+            raise DirectoryError(
+                f"cannot read the directory at {self.endpoint}: {describe_request_error(exc)}"
+            ) from None
+        try:
+            body = response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "unknown content type")
+            raise DirectoryError(
+                f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is "
+                f"not JSON ({kind})"
+            ) from None
+        # GraphQL servers answer query errors with 200 or 4xx and an `errors` list; report those first.
+        if isinstance(body, dict) and body.get("errors"):
+            messages = [
+                str(error.get("message", error)) if isinstance(error, dict) else str(error)
+                for error in body["errors"][:3]
+            ]
+            partial = " (next to partial data, which is not used)" if body.get("data") else ""
+            raise DirectoryError(
+                f"the directory at {self.endpoint} answered with GraphQL errors{partial}: " + "; ".join(messages)
+            )
+        if response.status_code != 200:
+            raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
+        if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+            raise DirectoryError(f"the directory at {self.endpoint} answered without a `data` object")
+        return body["data"]
+
+    def _pages(self) -> Iterator[list[Any]]:
+        path = self._settings.users_path
+        if self._settings.graphql_paging == "none":
+            users = _dig(self._post(None), path, "a list of users")
+            if not isinstance(users, list):
+                raise DirectoryError(f"`data.{'.'.join(path)}` is not a list")
+            yield users
+            return
+        seen_cursors: set[str] = set()
+        cursor: str | None = None
+        while True:
+            connection = _dig(
+                self._post({"first": self._settings.graphql_page_size, "after": cursor}),
+                path,
+                "a Relay connection",
+            )
+            edges = connection.get("edges") if isinstance(connection, dict) else None
+            page_info = connection.get("pageInfo") if isinstance(connection, dict) else None
+            if not isinstance(edges, list) or not isinstance(page_info, dict):
+                raise DirectoryError(f"`data.{'.'.join(path)}` lacks `edges` or `pageInfo`")
+            yield [edge.get("node") if isinstance(edge, dict) else edge for edge in edges]
+            if not page_info.get("hasNextPage"):
+                return
+            cursor = page_info.get("endCursor")
+            if not isinstance(cursor, str) or cursor in seen_cursors:
+                raise DirectoryError(
+                    "the directory's paging does not advance (hasNextPage without a new endCursor); "
+                    "stopping instead of looping"
+                )
+            seen_cursors.add(cursor)
+
+    def read(self) -> list[Any]:
+        """All raw user objects, in the directory's order."""
+        rows: list[Any] = []
+        for page in self._pages():
+            rows.extend(page)
+            if self._settings.graphql_paging == "relay":
+                logger.debug("directory: %d users read so far", len(rows))
+        return rows
+
+    def close(self) -> None:
+        self._session.close()

@@ -1,0 +1,88 @@
+"""HTTP sessions with the connector's retry and timeout policy, shared by the directory and OpenMetadata clients.
+
+The SDK's REST client retries only 504 (sleeping 30-90 s), turns 429 into a 60 s ban of the path, and has no
+timeout; an unattended sync needs bounded, predictable behaviour instead, so both servers are reached through
+`requests` sessions configured here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class BoundedRetry(Retry):
+    """urllib3 Retry whose waits, Retry-After included, never exceed `max_wait` seconds.
+
+    urllib3 obeys any Retry-After a server sends; a rate limiter answering "3600" would stall a run for an hour.
+    """
+
+    def __init__(self, *args: Any, max_wait: float = 60.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_wait = max_wait
+
+    def new(self, **kwargs: Any) -> BoundedRetry:
+        kwargs.setdefault("max_wait", self.max_wait)
+        return super().new(**kwargs)
+
+    def get_retry_after(self, response: Any) -> float | None:
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.max_wait)
+
+    def get_backoff_time(self) -> float:
+        return min(super().get_backoff_time(), self.max_wait)
+
+
+def build_session(
+    *, max_retries: int, backoff_seconds: float, max_wait_seconds: float, verify: bool | str = True
+) -> requests.Session:
+    """A session that retries connection errors, read timeouts, 429 and 5xx with exponential backoff.
+
+    PATCH is retried too: the connector's patches only set values (`add`), so replaying one that the server
+    applied before the answer was lost leaves the same result.
+    """
+    retry = BoundedRetry(
+        total=max_retries,
+        connect=max_retries,
+        read=max_retries,
+        status=max_retries,
+        other=0,
+        backoff_factor=backoff_seconds,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods=frozenset({"GET", "POST", "PATCH"}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        max_wait=max_wait_seconds,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.verify = verify
+    return session
+
+
+def redact_url(url: str) -> str:
+    """The URL without credentials, query or fragment, fit for logs and error messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def describe_request_error(exc: requests.RequestException) -> str:
+    """A short reason for a transport failure that never includes headers or the request URL's secrets."""
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS verification failed"
+    if isinstance(exc, requests.ConnectionError):
+        return "could not connect"
+    return type(exc).__name__

@@ -1,0 +1,103 @@
+"""The connector's client for the OpenMetadata REST API: paged reads, JSON Patch writes, honest errors.
+
+It reuses what the SDK's `OpenMetadata` object was configured with (host, auth provider, TLS, extra headers)
+but not its REST client, which hides PATCH failures, retries only 504 and has no timeout
+(see docs/openmetadata-notes.md in this repo for the details).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import requests
+from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
+from metadata.ingestion.ometa.ometa_api import OpenMetadata
+from metadata.utils.ssl_registry import get_verify_ssl_fn
+
+from connector.http import build_session, describe_request_error
+from connector.settings import UserUpdaterSettings
+
+JSON_PATCH = "application/json-patch+json"
+
+
+class OpenMetadataError(Exception):
+    """A request to OpenMetadata failed; `status` is the HTTP status, or None when no answer came."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _server_message(response: requests.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200].strip() or response.reason
+    if isinstance(body, dict) and body.get("message"):
+        return str(body["message"])
+    return json.dumps(body)[:200]
+
+
+class OpenMetadataApi:
+    """Minimal typed access to the endpoints the connector needs, under `<hostPort>/v1`."""
+
+    def __init__(self, metadata: OpenMetadata, settings: UserUpdaterSettings) -> None:
+        config = metadata.config
+        self.base_url = config.hostPort.rstrip("/") + "/" + (config.apiVersion or "v1")
+        self._timeout = settings.request_timeout_seconds
+        # The provider may refresh its token; ask it for every request rather than caching the header.
+        self._token = metadata._auth_provider.get_access_token
+        self._session = build_session(
+            max_retries=settings.max_retries,
+            backoff_seconds=settings.retry_backoff_seconds,
+            max_wait_seconds=settings.max_retry_wait_seconds,
+            verify=get_verify_ssl_fn(config.verifySSL or VerifySSL.no_ssl)(config.sslConfig),
+        )
+        if config.extraHeaders and config.extraHeaders.root:
+            self._session.headers.update(config.extraHeaders.root)
+        self.reads = 0
+        self.writes = 0
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        token, _ = self._token()
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        url = f"{self.base_url}{path}"
+        try:
+            response = self._session.request(method, url, headers=headers, timeout=self._timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise OpenMetadataError(f"{method} {path}: {describe_request_error(exc)}") from None
+        if response.status_code >= 400:
+            raise OpenMetadataError(
+                f"{method} {path}: HTTP {response.status_code}: {_server_message(response)}",
+                status=response.status_code,
+            )
+        try:
+            return response.json()
+        except ValueError:
+            raise OpenMetadataError(f"{method} {path}: the answer is not JSON", response.status_code) from None
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        self.reads += 1
+        return self._request("GET", path, params=params)
+
+    def patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
+        self.writes += 1
+        return self._request("PATCH", path, data=json.dumps(operations), headers={"Content-Type": JSON_PATCH})
+
+    def list_all(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[dict[str, Any]]:
+        """Every entity of a paged list endpoint, following OpenMetadata's `paging.after` cursor."""
+        after: str | None = None
+        while True:
+            query = {**params, "limit": page_size}
+            if after:
+                query["after"] = after
+            page = self.get(path, query)
+            yield from page.get("data", [])
+            after = (page.get("paging") or {}).get("after")
+            if not after:
+                return
+
+    def close(self) -> None:
+        self._session.close()

@@ -1,0 +1,93 @@
+"""Check, before any write, that the account the connector runs as may edit the fields it syncs.
+
+OpenMetadata answers what the calling principal may do on a resource type (`GET /v1/permissions/user`). Bots
+carry `DefaultBotPolicy`, whose `DisplayName-Deny` rule refuses `EditDisplayName`, so the stock ingestion-bot
+can change users' domains but not their display names; without this check such a run would fail user after
+user with 403s.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from connector.openmetadata import OpenMetadataApi, OpenMetadataError
+from connector.settings import SyncField
+
+logger = logging.getLogger("metadata.Ingestion")
+
+ALLOWED = {"allow", "conditionalAllow"}
+
+REMEDY = (
+    "Run the sync as a non-bot service user whose role allows ViewAll and EditAll on 'user' "
+    "(README: 'The account to run as'), or set connectionOptions.fields to 'domains' to sync domains only"
+)
+
+
+class MissingPermissionError(Exception):
+    """The principal may not make the edits the settings ask for; raised before any write."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    is_bot: bool
+    is_admin: bool
+
+    def __str__(self) -> str:
+        kind = "admin" if self.is_admin else "bot" if self.is_bot else "user"
+        return f"'{self.name}' ({kind})"
+
+
+def whoami(api: OpenMetadataApi) -> Principal:
+    me = api.get("/users/loggedInUser")
+    return Principal(name=me.get("name", "?"), is_bot=bool(me.get("isBot")), is_admin=bool(me.get("isAdmin")))
+
+
+def required_operation(field: SyncField, listed: set[str]) -> str:
+    """The MetadataOperation a PATCH of `field` needs on this server.
+
+    `displayName` maps to EditDisplayName. Servers whose operation list has EditDomains map `domains` to it;
+    older ones (1.9) have no mapping for `domains`, and an unmapped path needs EditAll (JsonPatchUtils).
+    """
+    if field is SyncField.DISPLAY_NAME:
+        return "EditDisplayName"
+    return "EditDomains" if "EditDomains" in listed else "EditAll"
+
+
+def _describe(entry: dict[str, Any]) -> str:
+    parts = [
+        f"{label} '{entry[key]}'"
+        for key, label in (("rule", "rule"), ("policy", "policy"), ("role", "role"))
+        if entry.get(key)
+    ]
+    return ", ".join(parts) if parts else "no rule allows it"
+
+
+def check_permissions(api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField]) -> None:
+    """Raise MissingPermissionError naming the operation, the deciding rule/policy/role and the remedy."""
+    try:
+        answer = api.get("/permissions/user")
+    except OpenMetadataError as exc:
+        raise MissingPermissionError(f"cannot ask OpenMetadata what {principal} may do on users: {exc}") from None
+    entries = {entry.get("operation"): entry for entry in answer.get("permissions", [])}
+    problems = []
+    for field in sorted(fields, key=lambda f: f.value):
+        operation = required_operation(field, set(entries))
+        entry = entries.get(operation, {"access": "notAllow"})
+        access = entry.get("access", "notAllow")
+        if access not in ALLOWED:
+            problems.append(
+                f"editing users' {field.value} needs {operation}, which OpenMetadata answers "
+                f"'{access}' for {principal} ({_describe(entry)})"
+            )
+        elif access == "conditionalAllow":
+            logger.warning(
+                "%s may edit users' %s only under a condition (%s); OpenMetadata decides per user",
+                principal,
+                field.value,
+                _describe(entry),
+            )
+    if problems:
+        raise MissingPermissionError("; ".join(problems) + f". Nothing was written. {REMEDY}.")

@@ -1,0 +1,38 @@
+from connector.directory import DirectoryUser, parse_rows
+
+
+def test_rows_are_normalised() -> None:
+    users, problems = parse_rows(
+        [
+            {"email": "  Brian_Smith7@Gmail.com ", "displayName": " Brian Smith ", "domain": "Finance"},
+            {"email": "a@x.org", "displayName": "", "domain": None},
+            {"email": "b@x.org", "extra": [1, 2]},
+        ]
+    )
+    assert problems == []
+    assert users == [
+        DirectoryUser(row=1, email="brian_smith7@gmail.com", display_name="Brian Smith", domain="Finance"),
+        DirectoryUser(row=2, email="a@x.org", display_name=None, domain=None),
+        DirectoryUser(row=3, email="b@x.org", display_name=None, domain=None),
+    ]
+
+
+def test_bad_rows_are_reported_with_row_and_field() -> None:
+    users, problems = parse_rows(
+        [
+            "not an object",
+            {"displayName": "No Email"},
+            {"email": "   "},
+            {"email": "no-at-sign"},
+            {"email": "c@x.org", "displayName": 42, "domain": ["Finance"]},
+        ]
+    )
+    assert [str(p) for p in problems] == [
+        "directory row 1: row is not an object; skipped",
+        "directory row 2: email is missing or empty; row skipped",
+        "directory row 3: email is missing or empty; row skipped",
+        "directory row 4: email 'no-at-sign' is not an email address; row skipped",
+        "directory row 5: displayName is a int, not a string; ignored",
+        "directory row 5: domain is a list, not a string; ignored",
+    ]
+    assert users == [DirectoryUser(row=5, email="c@x.org", display_name=None, domain=None)]

@@ -1,0 +1,132 @@
+from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex
+from connector.directory import DirectoryUser
+from connector.plan import UserChange, build_plan
+from connector.settings import SyncField
+
+FINANCE = Domain("d-fin", "Finance", "Finance")
+MARKETING = Domain("d-mkt", "Marketing", "Marketing")
+EMEA_SALES = Domain("d-es", "Sales", "EMEA.Sales")
+US_SALES = Domain("d-us", "Sales", "US.Sales")
+BOTH = frozenset({SyncField.DISPLAY_NAME, SyncField.DOMAINS})
+
+BRIAN = CatalogUser("u-b", "brian_smith7", "brian_smith7@gmail.com", "Brian", ("d-mkt",))
+AARON = CatalogUser("u-a", "aaron_johnson0", "aaron_johnson0@gmail.com", None, ())
+ADMIN = CatalogUser("u-ad", "admin", "admin@open-metadata.org", "Admin User", ("d-fin",))
+
+
+def snapshot(*users: CatalogUser) -> CatalogSnapshot:
+    domains = DomainIndex()
+    for domain in (FINANCE, MARKETING, EMEA_SALES, US_SALES):
+        domains.add(domain)
+    return CatalogSnapshot(users_by_email={u.email: u for u in users}, domains=domains)
+
+
+def person(row: int, email: str, display_name: str | None, domain: str | None) -> DirectoryUser:
+    return DirectoryUser(row=row, email=email, display_name=display_name, domain=domain)
+
+
+def test_changes_only_what_differs() -> None:
+    plan = build_plan(
+        [
+            person(1, "admin@open-metadata.org", "Admin User", "finance"),
+            person(2, "aaron_johnson0@gmail.com", "Aaron Johnson", "Marketing"),
+            person(3, "brian_smith7@gmail.com", "Brian Smith", "Finance"),
+        ],
+        snapshot(BRIAN, AARON, ADMIN),
+        BOTH,
+    )
+    assert plan.unchanged == 1
+    assert plan.matched == 3
+    assert plan.changes == [
+        UserChange(AARON, 2, display_name="Aaron Johnson", domains=(MARKETING,)),
+        UserChange(BRIAN, 3, display_name="Brian Smith", domains=(FINANCE,)),
+    ]
+
+
+def test_only_the_fields_asked_for() -> None:
+    directory = [person(3, "brian_smith7@gmail.com", "Brian Smith", "Finance")]
+    assert build_plan(directory, snapshot(BRIAN), frozenset({SyncField.DOMAINS})).changes == [
+        UserChange(BRIAN, 3, domains=(FINANCE,))
+    ]
+    assert build_plan(directory, snapshot(BRIAN), frozenset({SyncField.DISPLAY_NAME})).changes == [
+        UserChange(BRIAN, 3, display_name="Brian Smith")
+    ]
+
+
+def test_empty_values_never_erase() -> None:
+    plan = build_plan([person(1, "brian_smith7@gmail.com", None, None)], snapshot(BRIAN), BOTH)
+    assert plan.changes == []
+    assert plan.unchanged == 1
+
+
+def test_unknown_domain_warns_and_display_name_still_changes() -> None:
+    plan = build_plan(
+        [
+            person(1, "brian_smith7@gmail.com", "Brian Smith", "Finanse"),
+            person(2, "aaron_johnson0@gmail.com", None, "Finanse"),
+        ],
+        snapshot(BRIAN, AARON),
+        BOTH,
+    )
+    assert plan.changes == [UserChange(BRIAN, 1, display_name="Brian Smith")]
+    assert plan.unknown_domains == {"Finanse": 2}
+    assert plan.skipped_for_domain == 2
+    assert plan.unchanged == 1
+
+
+def test_ambiguous_domain_is_not_guessed_but_fqn_is_used() -> None:
+    plan = build_plan(
+        [
+            person(1, "brian_smith7@gmail.com", None, "Sales"),
+            person(2, "aaron_johnson0@gmail.com", None, "us.sales"),
+        ],
+        snapshot(BRIAN, AARON),
+        BOTH,
+    )
+    assert plan.changes == [UserChange(AARON, 2, domains=(US_SALES,))]
+    assert plan.ambiguous_domains == {"Sales": (EMEA_SALES, US_SALES)}
+    assert plan.ambiguous_counts == {"Sales": 1}
+
+
+def test_inherited_domain_does_not_count_as_own() -> None:
+    inheriting = CatalogUser("u-i", "ines", "ines@x.org", "Ines", (), inherited_domain_ids=("d-fin",))
+    plan = build_plan([person(1, "ines@x.org", "Ines", "Finance")], snapshot(inheriting), BOTH)
+    assert plan.changes == [UserChange(inheriting, 1, domains=(FINANCE,))]
+
+
+def test_extra_own_domains_are_replaced_by_the_directory_one() -> None:
+    two = CatalogUser("u-t", "tom", "tom@x.org", "Tom", ("d-fin", "d-mkt"))
+    plan = build_plan([person(1, "tom@x.org", "Tom", "Finance")], snapshot(two), BOTH)
+    assert plan.changes == [UserChange(two, 1, domains=(FINANCE,))]
+
+
+def test_not_found_users_are_listed() -> None:
+    stranger = person(1, "nobody@x.org", "No Body", "Finance")
+    plan = build_plan([stranger], snapshot(BRIAN), BOTH)
+    assert plan.not_found == [stranger]
+    assert plan.matched == 0
+
+
+def test_agreeing_duplicates_count_once() -> None:
+    plan = build_plan(
+        [
+            person(1, "brian_smith7@gmail.com", "Brian Smith", "Finance"),
+            person(2, "brian_smith7@gmail.com", "Brian Smith", "FINANCE"),
+        ],
+        snapshot(BRIAN),
+        BOTH,
+    )
+    assert plan.duplicate_rows == 1
+    assert plan.changes == [UserChange(BRIAN, 1, display_name="Brian Smith", domains=(FINANCE,))]
+
+
+def test_disagreeing_duplicates_apply_neither() -> None:
+    rows = [
+        person(1, "brian_smith7@gmail.com", "Brian Smith", "Finance"),
+        person(2, "aaron_johnson0@gmail.com", "Aaron Johnson", None),
+        person(3, "brian_smith7@gmail.com", "Brian S.", "Finance"),
+    ]
+    plan = build_plan(rows, snapshot(BRIAN, AARON), BOTH)
+    assert plan.conflicts == {"brian_smith7@gmail.com": [rows[0], rows[2]]}
+    assert plan.changes == [UserChange(AARON, 2, display_name="Aaron Johnson")]
+    assert plan.matched == 1
