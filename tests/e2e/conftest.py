@@ -1,0 +1,120 @@
+"""Fixtures for end-to-end runs: the sandbox and the directory server as processes, `metadata ingest` as a CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from tests.support.servers import RunningServer, start_server
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SHIPPED_YAML = ROOT / "user_updater.yaml"
+
+
+@dataclass
+class Sandbox:
+    url: str  # the API root, http://127.0.0.1:PORT/api
+    db: Path
+
+    def token(self, name: str) -> str:
+        result = subprocess.run(
+            [str(BIN / "openmetadata-sandbox"), "token", name, "--db", str(self.db)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        return result.stdout.strip()
+
+    def get(self, path: str, **params: Any) -> Any:
+        response = requests.get(
+            f"{self.url}{path}", params=params, headers={"Authorization": f"Bearer {self.token('admin')}"}, timeout=10
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def user(self, name: str) -> dict[str, Any]:
+        user: dict[str, Any] = self.get(f"/v1/users/name/{name}", fields="domains,teams,roles,profile,personas")
+        return user
+
+    def request(self, method: str, path: str, body: Any, token: str | None = None) -> requests.Response:
+        content_type = "application/json-patch+json" if method == "PATCH" else "application/json"
+        return requests.request(
+            method,
+            f"{self.url}{path}",
+            data=json.dumps(body),
+            headers={"Authorization": f"Bearer {token or self.token('admin')}", "Content-Type": content_type},
+            timeout=10,
+        )
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    db = tmp_path / "sandbox.db"
+    server = start_server([str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(db), "--demo"])
+    try:
+        yield Sandbox(url=f"{server.url}/api", db=db)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def start_directory(tmp_path: Path) -> Iterator[Callable[[list[dict[str, Any]] | None], str]]:
+    """Start a directory server with the given users (None: the bundled demo data); returns its URL."""
+    servers: list[RunningServer] = []
+
+    def start(users: list[dict[str, Any]] | None = None) -> str:
+        args = [str(BIN / "directory-server"), "--port", "0"]
+        if users is not None:
+            data = tmp_path / f"directory-{len(servers)}.json"
+            data.write_text(json.dumps(users))
+            args += ["--data", str(data)]
+        servers.append(start_server(args))
+        return servers[-1].url
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+
+    def summary(self) -> str:
+        lines = [line for line in self.output.splitlines() if "User sync summary" in line]
+        assert lines, f"no summary in the run's output:\n{self.output}"
+        return lines[-1]
+
+
+def run_ingest(tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str, **options: str) -> Run:
+    """Run the real `metadata ingest` CLI on the shipped YAML, pointed at the test's servers."""
+    config = yaml.safe_load(SHIPPED_YAML.read_text())
+    connection = config["source"]["serviceConnection"]["config"]
+    connection["connectionOptions"].update({"graphqlEndpoint": endpoint, **options})
+    config["workflowConfig"]["openMetadataServerConfig"]["hostPort"] = sandbox.url
+    path = tmp_path / "user_updater.yaml"
+    path.write_text(yaml.safe_dump(config))
+    result = subprocess.run(
+        [str(BIN / "metadata"), "ingest", "-c", str(path)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "OPENMETADATA_JWT_TOKEN": token},
+    )
+    return Run(returncode=result.returncode, output=result.stdout + result.stderr)

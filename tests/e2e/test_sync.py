@@ -1,0 +1,176 @@
+"""End-to-end: the real `metadata ingest` CLI against the sandbox and the directory server, over loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import Sandbox, run_ingest
+
+DEMO_USERS = ("admin", "aaron_johnson0", "brian_smith7")
+EXPECTED = {
+    "admin": ("Admin User", ["Finance"]),
+    "aaron_johnson0": ("Aaron Johnson", ["Marketing"]),
+    "brian_smith7": ("Brian Smith", ["Finance"]),
+}
+UNTOUCHED = ("id", "name", "email", "teams", "roles", "isAdmin", "isBot", "description", "profile", "personas")
+
+StartDirectory = Callable[[list[dict[str, Any]] | None], str]
+
+
+def own_domains(user: dict[str, Any]) -> list[str]:
+    return sorted(ref["name"] for ref in user.get("domains") or [] if not ref.get("inherited"))
+
+
+def versions(sandbox: Sandbox) -> dict[str, float]:
+    return {name: sandbox.user(name)["version"] for name in DEMO_USERS}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_first_run_syncs_the_demo_users_and_second_run_writes_nothing(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    before = {name: sandbox.user(name) for name in DEMO_USERS}
+    assert any(before[name].get("teams") for name in DEMO_USERS), "the demo should put a user in a team"
+    endpoint = start_directory(None)
+    token = sandbox.token("user-sync")
+
+    first = run_ingest(tmp_path, sandbox, endpoint, token)
+    assert first.returncode == 0, first.output
+    assert "updated 3;" in first.summary()
+    assert "writes 3" in first.summary()
+    assert "user brian_smith7: displayName 'Brian' -> 'Brian Smith'; domains [Marketing] -> [Finance]" in first.output
+    after = {name: sandbox.user(name) for name in DEMO_USERS}
+    for name, (display_name, domains) in EXPECTED.items():
+        assert after[name]["displayName"] == display_name
+        assert own_domains(after[name]) == domains
+        for key in UNTOUCHED:
+            assert after[name].get(key) == before[name].get(key), f"{name}.{key} changed"
+
+    second = run_ingest(tmp_path, sandbox, endpoint, token)
+    assert second.returncode == 0, second.output
+    assert "updated 0;" in second.summary()
+    assert "writes 0" in second.summary()
+    assert versions(sandbox) == {name: after[name]["version"] for name in DEMO_USERS}
+
+
+def test_unknown_domain_warns_once_and_the_rest_still_applies(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    endpoint = start_directory(
+        [
+            {"email": "brian_smith7@gmail.com", "displayName": "Brian Smith", "domain": "Finanse"},
+            {"email": "admin@open-metadata.org", "displayName": "Admin User", "domain": "Finanse"},
+            {"email": "AARON_JOHNSON0@gmail.com ", "displayName": "Aaron Johnson", "domain": "marketing"},
+            {"email": "nobody@example.com", "displayName": "No Body", "domain": "Finance"},
+        ]
+    )
+    run = run_ingest(tmp_path, sandbox, endpoint, sandbox.token("user-sync"))
+    assert run.returncode == 0, run.output
+    assert run.output.count("domain 'Finanse' has no Domain entity in OpenMetadata; 2 user(s) keep their domains") == 1
+    assert "skipped for unknown domain 2" in run.summary()
+    assert "not found in OpenMetadata 1" in run.summary()
+    brian, aaron = sandbox.user("brian_smith7"), sandbox.user("aaron_johnson0")
+    assert brian["displayName"] == "Brian Smith"
+    assert own_domains(brian) == ["Marketing"]
+    assert aaron["displayName"] == "Aaron Johnson"
+    assert own_domains(aaron) == ["Marketing"]
+
+
+def test_relay_paging_reads_every_page(tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory) -> None:
+    endpoint = start_directory(None)
+    run = run_ingest(
+        tmp_path, sandbox, endpoint, sandbox.token("user-sync"), graphqlPaging="relay", graphqlPageSize="2"
+    )
+    assert run.returncode == 0, run.output
+    assert "updated 3;" in run.summary()
+    assert "Requests: directory 2," in run.summary()
+
+
+def test_ingestion_bot_stops_before_any_write_naming_the_deny_rule(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    before = versions(sandbox)
+    run = run_ingest(tmp_path, sandbox, start_directory(None), sandbox.token("ingestion-bot"))
+    assert run.returncode != 0
+    assert "EditDisplayName" in run.output
+    assert "DisplayName-Deny" in run.output
+    assert "Nothing was written" in run.output
+    assert versions(sandbox) == before
+
+
+def test_ingestion_bot_syncs_domains_only(tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory) -> None:
+    before = {name: sandbox.user(name) for name in DEMO_USERS}
+    run = run_ingest(tmp_path, sandbox, start_directory(None), sandbox.token("ingestion-bot"), fields="domains")
+    assert run.returncode == 0, run.output
+    for name, (_, domains) in EXPECTED.items():
+        user = sandbox.user(name)
+        assert own_domains(user) == domains
+        assert user.get("displayName") == before[name].get("displayName")
+
+
+@pytest.fixture
+def html_server() -> Iterator[str]:
+    """A plain HTTP server that answers POST with an HTML error page, as proxies do."""
+    port = closed_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("down", "cannot read the directory"),
+        ("graphql-errors", "answered with GraphQL errors"),
+        ("not-json", "not JSON"),
+    ],
+)
+def test_unreadable_directory_fails_the_run_before_any_write(
+    tmp_path: Path,
+    sandbox: Sandbox,
+    start_directory: StartDirectory,
+    html_server: str,
+    case: str,
+    message: str,
+) -> None:
+    options = {"maxRetries": "1", "retryBackoffSeconds": "0"}
+    if case == "down":
+        endpoint = f"http://127.0.0.1:{closed_port()}/graphql"
+    elif case == "graphql-errors":
+        endpoint = start_directory(None)
+        options["graphqlQuery"] = "{ users { email nickname } }"
+    else:
+        endpoint = html_server
+    before = versions(sandbox)
+    run = run_ingest(tmp_path, sandbox, endpoint, sandbox.token("user-sync"), **options)
+    assert run.returncode != 0
+    assert message in run.output
+    assert versions(sandbox) == before
+
+
+def test_malformed_option_is_named_before_any_request(tmp_path: Path, sandbox: Sandbox) -> None:
+    run = run_ingest(
+        tmp_path, sandbox, f"http://127.0.0.1:{closed_port()}", sandbox.token("user-sync"), pageSize="many"
+    )
+    assert run.returncode != 0
+    assert "'pageSize'" in run.output
+    assert "cannot read the directory" not in run.output
