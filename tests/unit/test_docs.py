@@ -10,7 +10,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 def test_every_option_is_documented() -> None:
     documented = set(re.findall(r"^\| `(\w+)` \|", README, flags=re.MULTILINE))
-    options = {field.alias for field in UserUpdaterSettings.model_fields.values()}
+    options = {field.alias or name for name, field in UserUpdaterSettings.model_fields.items()}
     assert options <= documented, f"undocumented options: {sorted(options - documented)}"
 
 
