@@ -42,7 +42,8 @@ def describe_change(change: UserChange, domains: DomainIndex) -> str:
     """`user brian_smith7: displayName 'Brian' -> 'Brian Smith'; domains [Marketing] -> [Finance]`"""
     parts = []
     if change.display_name is not None:
-        parts.append(f"displayName {change.user.display_name or ''!r} -> {change.display_name!r}")
+        before = repr(change.user.display_name) if change.user.display_name else "(none)"
+        parts.append(f"displayName {before} -> {change.display_name!r}")
     if change.domains is not None:
         before = ", ".join(domains.label(domain_id) for domain_id in change.user.domain_ids)
         after = ", ".join(domain.fqn for domain in change.domains)

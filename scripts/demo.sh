@@ -41,6 +41,6 @@ echo
 echo "== Second sync: the directory has not changed, so nothing is written"
 "$BIN/metadata" ingest -c user_updater.yaml 2>&1 | grep -v -e FutureWarning -e "warnings.warn" | tee "$DEMO/run2.log"
 echo
-grep -h "User sync summary" "$DEMO/run1.log" | sed 's/.*User sync summary/first run: /'
-grep -h "User sync summary" "$DEMO/run2.log" | sed 's/.*User sync summary/second run: /'
+grep -h "User sync summary" "$DEMO/run1.log" | sed 's/.*User sync summary: /first run:  /'
+grep -h "User sync summary" "$DEMO/run2.log" | sed 's/.*User sync summary: /second run: /'
 echo "== Done; stopping the servers"

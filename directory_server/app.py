@@ -1,0 +1,35 @@
+"""Build the ASGI application that serves a loaded directory."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from directory_server.data import DirectoryUser
+from directory_server.schema import DirectoryContext, schema
+
+GRAPHQL_PATHS = ("/", "/graphql")
+
+
+class DirectoryGraphQL(GraphQL[DirectoryContext, None]):
+    def __init__(self, users: Sequence[DirectoryUser]) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self._context = DirectoryContext(users=users)
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> DirectoryContext:
+        return self._context
+
+
+def create_app(users: Sequence[DirectoryUser], middleware: Sequence[Middleware] = ()) -> Starlette:
+    """`middleware` wraps every GraphQL route, the hook for test-only behaviour such as injected faults."""
+    graphql = DirectoryGraphQL(users)
+    # Both paths, because clients configured with a bare host (http://localhost:4000) post to `/`.
+    routes = [Route(path, graphql, methods=["GET", "POST"]) for path in GRAPHQL_PATHS]
+    return Starlette(routes=routes, middleware=list(middleware))

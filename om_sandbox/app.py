@@ -1,0 +1,117 @@
+"""The Starlette application: routes, error answers, and the middleware slot for fault injection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from om_sandbox import access, auth, domains, seed, users
+from om_sandbox.context import Context, current_base_url, ok, set_base_url
+from om_sandbox.entities import Entities
+from om_sandbox.errors import ApiError, unhandled
+from om_sandbox.store import Store
+
+LOG = logging.getLogger("om_sandbox")
+
+# The git revision the sandbox reports; it is not an OpenMetadata build.
+REVISION = "om-sandbox"
+
+
+@dataclass
+class Options:
+    db: str
+    version: str = "1.9.11"
+    demo: bool = False
+    write_latency_ms: int = 0
+    # Extra ASGI middleware (outermost last), e.g. fault injection added by later work.
+    middleware: list[Middleware] = field(default_factory=list)
+
+
+class BaseUrlMiddleware:
+    """Remembers the request's base URL so entity `href`s point back at this server."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            set_base_url(str(Request(scope).base_url))
+        await self.app(scope, receive, send)
+
+
+class WriteLatencyMiddleware:
+    """Delays every non-GET request, to imitate a loaded server."""
+
+    def __init__(self, app: ASGIApp, latency_ms: int) -> None:
+        self.app = app
+        self.latency = latency_ms / 1000
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") not in ("GET", "HEAD") and self.latency > 0:
+            await asyncio.sleep(self.latency)
+        await self.app(scope, receive, send)
+
+
+def open_context(db: str, version: str) -> Context:
+    store = Store(db)
+    entities = Entities(store, current_base_url)
+    ctx = Context(store=store, entities=entities, keys=auth.ensure_keys(store), version=version)
+    seed.seed_system(ctx)
+    return ctx
+
+
+def create_app(options: Options) -> Starlette:
+    ctx = open_context(options.db, options.version)
+    if options.demo:
+        seed.seed_demo(ctx)
+    started = int(time.time() * 1000)
+
+    async def version(_request: Request) -> JSONResponse:
+        # JwtFilter.EXCLUDED_ENDPOINTS lists v1/system/version: no token needed.
+        return ok({"version": ctx.version, "revision": REVISION, "timestamp": started})
+
+    async def api_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+    async def not_found_route(request: Request, _exc: Exception) -> Response:
+        return JSONResponse({"code": 404, "message": "HTTP 404 Not Found"}, status_code=404)
+
+    async def method_not_allowed(_request: Request, _exc: Exception) -> Response:
+        return JSONResponse({"code": 405, "message": "HTTP 405 Method Not Allowed"}, status_code=405)
+
+    async def crash(_request: Request, exc: Exception) -> Response:
+        LOG.exception("unhandled error")
+        error = unhandled(str(exc))
+        return JSONResponse(error.body(), status_code=error.status)
+
+    middleware = [Middleware(BaseUrlMiddleware)]
+    if options.write_latency_ms:
+        middleware.append(Middleware(WriteLatencyMiddleware, latency_ms=options.write_latency_ms))
+    middleware.extend(options.middleware)
+
+    routes = [
+        Route("/api/v1/system/version", version, methods=["GET"]),
+        *users.routes(ctx),
+        *domains.routes(ctx),
+        *access.routes(ctx),
+    ]
+    handlers: dict[int | type[Exception], Callable[[Request, Exception], Awaitable[Response]]] = {
+        ApiError: api_error,
+        404: not_found_route,
+        405: method_not_allowed,
+        Exception: crash,
+    }
+    app = Starlette(routes=routes, middleware=middleware, exception_handlers=handlers)
+    app.state.ctx = ctx
+    return app

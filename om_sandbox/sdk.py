@@ -1,0 +1,66 @@
+"""Access to the SDK's generated pydantic models, which define the 1.9 wire format.
+
+Importing `metadata` normally runs `metadata/__init__.py`, which pulls in the profiler and costs ~15 s;
+the generated schema modules need none of it. The server process therefore registers a bare package
+for `metadata` before importing them (`install_light_import`). Only the sandbox's own process does this:
+a process that later wants the full SDK must not call it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import types
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+
+def install_light_import() -> None:
+    if "metadata" in sys.modules:
+        return
+    spec = importlib.util.find_spec("metadata")
+    if spec is None or spec.submodule_search_locations is None:
+        raise RuntimeError("openmetadata-ingestion is not installed")
+    package = types.ModuleType("metadata")
+    package.__path__ = list(spec.submodule_search_locations)
+    sys.modules["metadata"] = package
+
+
+_REQUESTS = {
+    "user": ("metadata.generated.schema.api.teams.createUser", "CreateUserRequest"),
+    "domain": ("metadata.generated.schema.api.domains.createDomain", "CreateDomainRequest"),
+    "team": ("metadata.generated.schema.api.teams.createTeam", "CreateTeamRequest"),
+    "role": ("metadata.generated.schema.api.teams.createRole", "CreateRoleRequest"),
+    "policy": ("metadata.generated.schema.api.policies.createPolicy", "CreatePolicyRequest"),
+}
+
+
+@cache
+def request_model(entity_type: str) -> type[BaseModel]:
+    module, name = _REQUESTS[entity_type]
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
+
+
+@cache
+def operations() -> tuple[str, ...]:
+    """MetadataOperation values in enum order; Java sorts operation sets by this ordinal."""
+    module = importlib.import_module("metadata.generated.schema.entity.policies.accessControl.resourceDescriptor")
+    return tuple(op.value for op in module.Operation)
+
+
+@cache
+def entity_fields(entity_type: str) -> frozenset[str]:
+    modules = {
+        "user": ("metadata.generated.schema.entity.teams.user", "User"),
+        "domain": ("metadata.generated.schema.entity.domains.domain", "Domain"),
+        "team": ("metadata.generated.schema.entity.teams.team", "Team"),
+        "role": ("metadata.generated.schema.entity.teams.role", "Role"),
+        "policy": ("metadata.generated.schema.entity.policies.policy", "Policy"),
+    }
+    module, name = modules[entity_type]
+    model: Any = getattr(importlib.import_module(module), name)
+    return frozenset(model.model_fields)

@@ -1,0 +1,453 @@
+"""`/api/v1/users`, after `resources/teams/UserResource.java` and `jdbi3/UserRepository.java`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from om_sandbox import patching, policies
+from om_sandbox.context import Context, check_cursors, ok, query_flag, read_request
+from om_sandbox.entities import (
+    RefList,
+    TypeSpec,
+    and_filters,
+    build_fqn,
+    include_filter,
+    new_id,
+    now_ms,
+    parse_fields,
+    parse_limit,
+)
+from om_sandbox.errors import ApiError, bad_request, not_admin, not_found, unhandled
+from om_sandbox.store import Doc, Filter
+
+USER_SPEC = TypeSpec(
+    "user",
+    scalars=(
+        "description",
+        "displayName",
+        "externalId",
+        "timezone",
+        "profile",
+        "isBot",
+        "isAdmin",
+        "isEmailVerified",
+        "personas",
+    ),
+    ref_lists={
+        "roles": RefList("has", "role", outgoing=True),
+        "teams": RefList("has", "team", outgoing=False),
+        "domains": RefList("has", "domain", outgoing=False),
+    },
+)
+# UserResource.allowedFields minus the protected authenticationMechanism.
+ALLOWED_FIELDS = frozenset(
+    {
+        "profile",
+        "roles",
+        "teams",
+        "follows",
+        "owns",
+        "personas",
+        "defaultPersona",
+        "domains",
+        "lastLoginTime",
+        "lastActivityTime",
+        "personaPreferences",
+        "inheritedRoles",
+    }
+)
+# UserRepository.USER_PATCH_FIELDS / USER_UPDATE_FIELDS as far as the sandbox keeps them.
+PATCH_FIELDS = frozenset({"profile", "roles", "teams", "personas", "domains"})
+_STORED = (
+    "id",
+    "name",
+    "fullyQualifiedName",
+    "email",
+    *USER_SPEC.scalars,
+    "version",
+    "updatedAt",
+    "updatedBy",
+    "deleted",
+    "changeDescription",
+    "incrementalChangeDescription",
+)
+# PATCH can't change these (EntityRepository/UserRepository.restorePatchAttributes, UserUpdater's email).
+_RESTORED = (
+    "id",
+    "name",
+    "fullyQualifiedName",
+    "email",
+    "version",
+    "updatedAt",
+    "updatedBy",
+    "href",
+    "changeDescription",
+    "incrementalChangeDescription",
+    "inheritedRoles",
+    "deleted",
+)
+
+
+class Users:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.entities = ctx.entities
+        self.store = ctx.store
+
+    # -- reading -------------------------------------------------------------------------------------
+    def relations(self, user: Doc) -> dict[str, list[str]]:
+        return {
+            "roles": self.store.find_to(user["id"], "has", "role"),
+            "teams": policies.user_team_ids(self.store, user["id"]),
+            "domains": self.store.find_from(user["id"], "has", "domain"),
+        }
+
+    def state(self, user: Doc) -> Doc:
+        return self.entities.state(USER_SPEC, user, self.relations(user))
+
+    def inherited_roles(self, user: Doc) -> list[str]:
+        """SubjectContext.getRolesForTeams: default roles of the user's teams and their parents."""
+        if user.get("isBot"):
+            return []
+        roles: list[str] = []
+        visited: set[str] = set()
+        pending = list(policies.user_team_ids(self.store, user["id"]))
+        while pending:
+            team_id = pending.pop(0)
+            if team_id in visited:
+                continue
+            visited.add(team_id)
+            roles.extend(r for r in self.store.find_to(team_id, "has", "role") if r not in roles)
+            pending.extend(policies.team_parent_ids(self.store, team_id))
+        return roles
+
+    def domains(self, user: Doc) -> list[Doc]:
+        """UserRepository.setInheritedFields: the user's own domains merged with the domains of
+        their teams, the latter marked `inherited` (EntityUtil.mergedInheritedEntityRefs, which
+        collects into a TreeSet ordered by id)."""
+        direct = self.entities.refs("domain", self.store.find_from(user["id"], "has", "domain"))
+        inherited: list[Doc] = []
+        for team_id in policies.user_team_ids(self.store, user["id"]):
+            inherited.extend(self.entities.refs("domain", self.store.find_from(team_id, "has", "domain")))
+        if not inherited:
+            return direct
+        merged = {ref["id"]: ref for ref in direct}
+        for ref in inherited:
+            if ref["id"] not in merged:
+                merged[ref["id"]] = {**ref, "inherited": True}
+        return [merged[key] for key in sorted(merged)]
+
+    def view(self, user: Doc, fields: set[str] | frozenset[str]) -> Doc:
+        body: Doc = {}
+        for key in (
+            "id",
+            "name",
+            "fullyQualifiedName",
+            "displayName",
+            "description",
+            "externalId",
+            "email",
+            "version",
+            "updatedAt",
+            "updatedBy",
+        ):
+            if user.get(key) is not None:
+                body[key] = user[key]
+        body["href"] = self.entities.href("user", user["id"])
+        for key in ("timezone",):
+            if user.get(key) is not None:
+                body[key] = user[key]
+        body["isBot"] = bool(user.get("isBot"))
+        body["isAdmin"] = bool(user.get("isAdmin"))
+        if "profile" in fields and user.get("profile") is not None:
+            body["profile"] = user["profile"]
+        if "teams" in fields:
+            body["teams"] = self.entities.refs("team", policies.user_team_ids(self.store, user["id"]))
+        if "personas" in fields:
+            body["personas"] = user.get("personas") or []
+        if "owns" in fields:
+            body["owns"] = []
+        if "follows" in fields:
+            body["follows"] = []
+        for key in ("changeDescription", "incrementalChangeDescription"):
+            if user.get(key) is not None:
+                body[key] = user[key]
+        body["deleted"] = bool(user.get("deleted"))
+        if "roles" in fields:
+            body["roles"] = self.entities.refs("role", self.store.find_to(user["id"], "has", "role"))
+            body["inheritedRoles"] = self.entities.refs("role", self.inherited_roles(user))
+        if user.get("isEmailVerified") is not None:
+            body["isEmailVerified"] = user["isEmailVerified"]
+        if "domains" in fields:
+            body["domains"] = self.domains(user)
+        return body
+
+    def get_by_name(self, name: str) -> Doc:
+        user = self.store.get_by_fqn("user", build_fqn(None, name.lower()))
+        if user is None:
+            raise not_found("user", name)
+        return user
+
+    # -- writing -------------------------------------------------------------------------------------
+    def _request_relations(self, create: Doc) -> dict[str, list[str]]:
+        org = policies.organization_id(self.store)
+        teams = [self.entities.resolve_ref("team", t) for t in create.get("teams") or []]
+        teams = [t for t in teams if t != org] if len(teams) > 1 else teams
+        return {
+            "roles": [self.entities.resolve_ref("role", r) for r in create.get("roles") or []],
+            "teams": teams or [org],
+            "domains": [self.entities.require_fqn("domain", d)["id"] for d in create.get("domains") or []],
+        }
+
+    def _store_relations(self, user_id: str, relations: dict[str, list[str]]) -> None:
+        org = policies.organization_id(self.store)
+        for name, spec in USER_SPEC.ref_lists.items():
+            ids = relations[name]
+            if name == "teams":
+                ids = [t for t in ids if t != org]  # membership of Organization is implicit, not stored
+            self.entities.set_related("user", user_id, spec, ids)
+
+    def create(self, create: Doc, by: str) -> Doc:
+        name = str(create["name"]).lower()
+        fqn = build_fqn(None, name)
+        if self.store.get_by_fqn("user", fqn) is not None:
+            raise ApiError(409, "Entity already exists")
+        relations = self._request_relations(create)
+        user: Doc = {
+            "id": new_id(),
+            "name": name,
+            "fullyQualifiedName": fqn,
+            "email": str(create["email"]).lower(),
+            "version": 0.1,
+            "updatedAt": now_ms(),
+            "updatedBy": by,
+            "deleted": False,
+        }
+        for key in USER_SPEC.scalars:
+            if create.get(key) is not None:
+                user[key] = create[key]
+        user["isBot"] = bool(create.get("isBot"))
+        user["isAdmin"] = bool(create.get("isAdmin"))
+        with self.store.tx():
+            self.store.insert("user", user)
+            self._store_relations(user["id"], relations)
+            self.store.put_version(user["id"], 0.1, self.entities.state(USER_SPEC, user, relations))
+        return user
+
+    def create_or_update(self, create: Doc, by: policies.Subject) -> tuple[Doc, str]:
+        """PUT: UserRepository.UserUpdater over EntityUpdater. Returns (user, change type)."""
+        existing = self.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower()))
+        if existing is None:
+            return self.create(create, by.name), "entityCreated"
+        original_state = self.state(existing)
+        relations = self._request_relations(create)
+        updated = {key: existing[key] for key in _STORED if key in existing and key not in USER_SPEC.scalars}
+        for key in USER_SPEC.scalars:
+            if create.get(key) is not None:
+                updated[key] = create[key]
+        updated["isBot"] = bool(create.get("isBot"))
+        updated["isAdmin"] = bool(create.get("isAdmin"))
+        if by.is_bot:
+            # EntityUpdater.updateDescription: a bot's PUT does not overwrite a non-empty description.
+            if existing.get("description"):
+                updated["description"] = existing["description"]
+            # UserUpdater.updateDomains: "Domain need to be updated with a PATCH request".
+            if original_state["domains"]:
+                relations["domains"] = list(original_state["domains"])
+        return self._commit(existing, original_state, updated, relations, by.name, patch=False)
+
+    def patch(self, user: Doc, ops: list[dict[str, Any]], by: str) -> Doc:
+        """EntityRepository.patch: apply to the entity with its patch fields (inherited domains
+        included), restore what PATCH can't change, then run the updater."""
+        original_state = self.state(user)
+        current = self.view(user, PATCH_FIELDS)
+        patched = patching.apply(current, patching.drop_href_ops(ops))
+        for key in _RESTORED:
+            if key in current:
+                patched[key] = current[key]
+            else:
+                patched.pop(key, None)
+        _check_user_shape(patched)
+        org = policies.organization_id(self.store)
+        teams = [self.entities.resolve_ref("team", t) for t in patched.get("teams") or []]
+        teams = [t for t in teams if t != org] if len(teams) > 1 else teams
+        relations = {
+            "roles": [self.entities.resolve_ref("role", r) for r in patched.get("roles") or []],
+            "teams": teams or [org],
+            # UserUpdater.updateDomains skips references marked inherited: they come from teams.
+            "domains": [
+                self.entities.resolve_ref("domain", d)
+                for d in patched.get("domains") or []
+                if not (isinstance(d, dict) and d.get("inherited"))
+            ],
+        }
+        updated = {key: user[key] for key in _STORED if key in user and key not in USER_SPEC.scalars}
+        for key in USER_SPEC.scalars:
+            if patched.get(key) is not None and patched[key] != []:
+                updated[key] = patched[key]
+        result, _ = self._commit(user, original_state, updated, relations, by, patch=True)
+        return result
+
+    def _commit(
+        self,
+        original: Doc,
+        original_state: Doc,
+        updated: Doc,
+        relations: dict[str, list[str]],
+        by: str,
+        *,
+        patch: bool,
+    ) -> tuple[Doc, str]:
+        relations["domains"] = list(dict.fromkeys(relations["domains"]))
+        updated_state = self.entities.state(USER_SPEC, updated, relations)
+        with self.store.tx():
+            result, incremental, changed = self.entities.commit_update(
+                USER_SPEC, original, original_state, updated, updated_state, by=by, patch=patch
+            )
+            if changed:
+                self.store.update("user", result)
+                self._store_relations(original["id"], relations)
+        # The response of an update carries the change this request made (EntityRepository.patch
+        # sets changeDescription to the incremental one before answering).
+        result = {**result, "changeDescription": incremental}
+        return result, "entityUpdated" if changed else "entityNoChange"
+
+
+def _check_user_shape(doc: Doc) -> None:
+    # JsonUtils.applyPatch converts the patched JSON back into a User; a value of the wrong shape fails
+    # there with a RuntimeException, i.e. an unhandled 500.
+    for key in ("displayName", "description", "timezone", "externalId"):
+        if key in doc and not isinstance(doc[key], str):
+            raise unhandled("Failed to convert JsonValue to target class")
+    for key in ("roles", "teams", "domains", "personas"):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], list):
+            raise unhandled("Failed to convert JsonValue to target class")
+    for key in ("isBot", "isAdmin", "isEmailVerified"):
+        if key in doc and doc[key] is not None and not isinstance(doc[key], bool):
+            raise unhandled("Failed to convert JsonValue to target class")
+
+
+def _resource(user: Doc | None) -> policies.ResourceContext:
+    # ResourceContext.getOwners: the owner of a user entity is that user.
+    return policies.ResourceContext("user", None if user is None else (user["id"],))
+
+
+def routes(ctx: Context) -> list[Route]:
+    users = Users(ctx)
+
+    async def list_users(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        params = request.query_params
+        fields = parse_fields(params.get("fields"), ALLOWED_FIELDS)
+        limit = parse_limit(params.get("limit"))
+        check_cursors(params.get("before"), params.get("after"))
+        policies.authorize(subject, _resource(None), ["ViewBasic"])
+        filters = [include_filter(params.get("include"))]
+        for flag, column in (("isBot", "is_bot"), ("isAdmin", "is_admin")):
+            value = query_flag(request, flag)
+            if value is not None:
+                filters.append(Filter(f"AND {column} = ?", (1 if value else 0,)))
+        team = params.get("team")
+        if team:
+            team_doc = ctx.store.get_by_fqn("team", team)
+            if team_doc is None:
+                raise not_found("team", team)
+            filters.append(
+                Filter(
+                    "AND id IN (SELECT to_id FROM relationship WHERE from_id = ? AND relation = 'has' "
+                    "AND to_type = 'user')",
+                    (team_doc["id"],),
+                )
+            )
+        rows, paging = ctx.entities.list_page(
+            "user", and_filters(*filters), limit, params.get("before"), params.get("after")
+        )
+        return ok({"data": [users.view(row, fields) for row in rows], "paging": paging})
+
+    async def get_user(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        fields = parse_fields(request.query_params.get("fields"), ALLOWED_FIELDS)
+        user = ctx.store.get("user", request.path_params["id"])
+        if user is None or not _included(user, request):
+            raise not_found("user", request.path_params["id"])
+        policies.authorize(subject, _resource(user), ["ViewBasic"])
+        return ok(users.view(user, fields))
+
+    async def get_user_by_name(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        fields = parse_fields(request.query_params.get("fields"), ALLOWED_FIELDS)
+        user = users.get_by_name(request.path_params["name"])
+        if not _included(user, request):
+            raise not_found("user", request.path_params["name"])
+        policies.authorize(subject, _resource(user), ["ViewBasic"])
+        return ok(users.view(user, fields))
+
+    async def logged_in_user(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        fields = parse_fields(request.query_params.get("fields"), ALLOWED_FIELDS)
+        return ok(users.view(subject.user, fields))
+
+    def _admin_needed(subject: policies.Subject, create: Doc) -> None:
+        if (create.get("isAdmin") or create.get("isBot")) and not subject.is_admin:
+            raise not_admin(subject.name)
+
+    async def create_user(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        _model, create = await read_request(request, "user")
+        _admin_needed(subject, create)
+        policies.authorize(subject, _resource(None), ["Create"])
+        user = users.create(create, subject.name)
+        return ok(users.view(user, PATCH_FIELDS), status=201)
+
+    async def put_user(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        _model, create = await read_request(request, "user")
+        existing = ctx.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower()))
+        if create.get("isAdmin") or create.get("isBot"):
+            _admin_needed(subject, create)
+        elif subject.name != str(create["name"]).lower():
+            # UserResource.createOrUpdateUser authorizes only when a user updates someone else:
+            # Create for a new user, EditAll for an existing one (EntityUtil.createOrUpdateOperation).
+            policies.authorize(subject, _resource(existing), ["EditAll" if existing else "Create"])
+        user, change = users.create_or_update(create, subject)
+        status = 201 if change == "entityCreated" else 200
+        return ok(users.view(user, PATCH_FIELDS), status=status, headers={"X-OpenMetadata-Change": change})
+
+    async def patch_user(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        content_type = request.headers.get("content-type", "")
+        if not content_type.startswith("application/json-patch+json"):
+            raise ApiError(415, "HTTP 415 Unsupported Media Type")
+        ops = patching.parse(await request.body())
+        user = ctx.store.get("user", request.path_params["id"])
+        if user is None or user.get("deleted"):
+            raise not_found("user", request.path_params["id"])
+        # UserResource.patch: only admins may change isAdmin or isBot.
+        changes_flags = any(op["path"] in ("/isAdmin", "/isBot") and "value" in op for op in ops)
+        if changes_flags and not subject.is_admin:
+            raise not_admin(subject.name)
+        policies.authorize(subject, _resource(user), patching.metadata_operations(ops))
+        result = users.patch(user, ops, subject.name)
+        return ok(users.view(result, PATCH_FIELDS))
+
+    return [
+        Route("/api/v1/users", list_users, methods=["GET"]),
+        Route("/api/v1/users", create_user, methods=["POST"]),
+        Route("/api/v1/users", put_user, methods=["PUT"]),
+        Route("/api/v1/users/loggedInUser", logged_in_user, methods=["GET"]),
+        Route("/api/v1/users/name/{name:path}", get_user_by_name, methods=["GET"]),
+        Route("/api/v1/users/{id}", get_user, methods=["GET"]),
+        Route("/api/v1/users/{id}", patch_user, methods=["PATCH"]),
+    ]
+
+
+def _included(doc: Doc, request: Request) -> bool:
+    include = request.query_params.get("include") or "non-deleted"
+    if include not in ("all", "deleted", "non-deleted"):
+        raise bad_request(f"query param include must be one of [all, deleted, non-deleted], got {include}")
+    deleted = bool(doc.get("deleted"))
+    return include == "all" or (include == "deleted") == deleted
