@@ -17,6 +17,7 @@ from om_sandbox.entities import (
     build_fqn,
     include_filter,
     new_id,
+    next_version,
     now_ms,
     parse_fields,
     parse_limit,
@@ -292,6 +293,28 @@ class Users:
         result, _ = self._commit(user, original_state, updated, relations, by, patch=True)
         return result
 
+    def soft_delete(self, user: Doc, by: str) -> Doc:
+        """EntityRepository.delete without hardDelete: the user stays, marked `deleted`, one version up."""
+        version = float(user.get("version", 0.1))
+        change = {
+            "fieldsAdded": [],
+            "fieldsUpdated": [{"name": "deleted", "oldValue": False, "newValue": True}],
+            "fieldsDeleted": [],
+            "previousVersion": version,
+        }
+        result = {
+            **user,
+            "deleted": True,
+            "version": next_version(version),
+            "updatedAt": now_ms(),
+            "updatedBy": by,
+            "changeDescription": change,
+            "incrementalChangeDescription": change,
+        }
+        with self.store.tx():
+            self.store.update("user", result)
+        return result
+
     def _commit(
         self,
         original: Doc,
@@ -434,6 +457,16 @@ def routes(ctx: Context) -> list[Route]:
         result = users.patch(user, ops, subject.name)
         return ok(users.view(result, PATCH_FIELDS))
 
+    async def delete_user(request: Request) -> JSONResponse:
+        subject = ctx.subject(request)
+        if query_flag(request, "hardDelete"):
+            raise bad_request("the sandbox only soft-deletes (hardDelete=false)")
+        user = ctx.store.get("user", request.path_params["id"])
+        if user is None or user.get("deleted"):
+            raise not_found("user", request.path_params["id"])
+        policies.authorize(subject, _resource(user), ["Delete"])
+        return ok(users.view(users.soft_delete(user, subject.name), PATCH_FIELDS))
+
     return [
         Route("/api/v1/users", list_users, methods=["GET"]),
         Route("/api/v1/users", create_user, methods=["POST"]),
@@ -442,6 +475,7 @@ def routes(ctx: Context) -> list[Route]:
         Route("/api/v1/users/name/{name:path}", get_user_by_name, methods=["GET"]),
         Route("/api/v1/users/{id}", get_user, methods=["GET"]),
         Route("/api/v1/users/{id}", patch_user, methods=["PATCH"]),
+        Route("/api/v1/users/{id}", delete_user, methods=["DELETE"]),
     ]
 
 

@@ -337,3 +337,21 @@ def test_demo_users_differ_from_the_directory(sandbox: Sandbox) -> None:
     sync = sandbox.user("user-sync")
     assert sync["isBot"] is False
     assert names(sync["roles"]) == ["UserSyncRole"]
+
+
+def test_soft_delete_needs_delete_and_hides_the_user_from_patches_and_lists(sandbox: Sandbox) -> None:
+    user = sandbox.new_user(displayName="Leaving")
+    refused = sandbox.call("user-sync", "DELETE", f"/v1/users/{user['id']}")
+    assert refused.status_code == 403
+    assert "operations [Delete] not allowed" in refused.json()["message"]
+    deleted = sandbox.call("admin", "DELETE", f"/v1/users/{user['id']}")
+    assert deleted.status_code == 200
+    assert deleted.json()["deleted"] is True
+    assert deleted.json()["version"] == 0.2
+    assert sandbox.get("admin", f"/v1/users/{user['id']}").status_code == 404
+    assert sandbox.get("admin", f"/v1/users/{user['id']}", params={"include": "deleted"}).status_code == 200
+    patch = sandbox.patch("user-sync", user["id"], [{"op": "add", "path": "/displayName", "value": "x"}])
+    assert patch.status_code == 404
+    assert patch.json()["message"] == f"user instance for {user['id']} not found"
+    listed = sandbox.get("admin", "/v1/users", params={"limit": 1000}).json()["data"]
+    assert user["id"] not in {entry["id"] for entry in listed}
