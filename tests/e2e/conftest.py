@@ -101,14 +101,30 @@ class Run:
         return lines[-1]
 
 
-def run_ingest(tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str, **options: str) -> Run:
-    """Run the real `metadata ingest` CLI on the shipped YAML, pointed at the test's servers."""
-    config = yaml.safe_load(SHIPPED_YAML.read_text())
+def workflow_config(
+    sandbox: Sandbox,
+    endpoint: str,
+    token: str = "${OPENMETADATA_JWT_TOKEN}",  # noqa: S107 - the placeholder the shipped YAML uses
+    logger_level: str = "INFO",
+    **options: str,
+) -> dict[str, Any]:
+    """The shipped YAML as a dict, pointed at the test's servers, with extra connectionOptions."""
+    config: dict[str, Any] = yaml.safe_load(SHIPPED_YAML.read_text())
     connection = config["source"]["serviceConnection"]["config"]
     connection["connectionOptions"].update({"graphqlEndpoint": endpoint, **options})
-    config["workflowConfig"]["openMetadataServerConfig"]["hostPort"] = sandbox.url
+    server = config["workflowConfig"]["openMetadataServerConfig"]
+    server["hostPort"] = sandbox.url
+    server["securityConfig"]["jwtToken"] = token
+    config["workflowConfig"]["loggerLevel"] = logger_level
+    return config
+
+
+def run_ingest(
+    tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str, logger_level: str = "INFO", **options: str
+) -> Run:
+    """Run the real `metadata ingest` CLI on the shipped YAML, the token passed in the environment as documented."""
     path = tmp_path / "user_updater.yaml"
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.safe_dump(workflow_config(sandbox, endpoint, logger_level=logger_level, **options)))
     result = subprocess.run(
         [str(BIN / "metadata"), "ingest", "-c", str(path)],
         check=False,

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from metadata.config.common import WorkflowExecutionError
+from metadata.workflow.metadata import MetadataWorkflow
 
-from tests.e2e.conftest import Sandbox, run_ingest
+from tests.e2e.conftest import Sandbox, run_ingest, workflow_config
 
 DEMO_USERS = ("admin", "aaron_johnson0", "brian_smith7")
 EXPECTED = {
@@ -88,14 +90,50 @@ def test_unknown_domain_warns_once_and_the_rest_still_applies(
     assert own_domains(aaron) == ["Marketing"]
 
 
-def test_relay_paging_reads_every_page(tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory) -> None:
+def test_relay_paging_at_debug_level_reads_every_page_and_leaks_no_secret(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
     endpoint = start_directory(None)
+    token = sandbox.token("user-sync")
+    directory_secret = "dir-secret-7f3a9c"  # noqa: S105 - a marker to look for in the output
     run = run_ingest(
-        tmp_path, sandbox, endpoint, sandbox.token("user-sync"), graphqlPaging="relay", graphqlPageSize="2"
+        tmp_path,
+        sandbox,
+        endpoint,
+        token,
+        logger_level="DEBUG",
+        graphqlPaging="relay",
+        graphqlPageSize="2",
+        graphqlHeaders=f'{{"Authorization": "Bearer {directory_secret}"}}',
     )
     assert run.returncode == 0, run.output
     assert "updated 3;" in run.summary()
     assert "Requests: directory 2," in run.summary()
+    assert "DEBUG" in run.output
+    assert token not in run.output
+    assert token.split(".")[2] not in run.output  # not even the signature alone
+    assert directory_secret not in run.output
+
+
+def test_a_user_deleted_between_read_and_write_fails_alone_as_a_failed_record(
+    sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    """In-process workflow, so the catalog can change between the plan (prepare) and the writes."""
+    token = sandbox.token("user-sync")
+    workflow = MetadataWorkflow.create(workflow_config(sandbox, start_directory(None), token))
+    brian = sandbox.user("brian_smith7")
+    assert sandbox.request("DELETE", f"/v1/users/{brian['id']}", None).status_code == 200
+    workflow.execute()
+    status = workflow.source.status
+    assert [failure.name for failure in status.failures] == ["user brian_smith7"]
+    assert "HTTP 404" in status.failures[0].error
+    assert token not in status.failures[0].error
+    assert sorted(status.updated_records) == ["User [aaron_johnson0]", "User [admin]"]
+    assert sandbox.user("admin")["displayName"] == "Admin User"
+    assert sandbox.user("aaron_johnson0")["displayName"] == "Aaron Johnson"
+    with pytest.raises(WorkflowExecutionError):
+        workflow.raise_from_status()  # successThreshold 100: `metadata ingest` would exit non-zero
+    workflow.stop()
 
 
 def test_ingestion_bot_stops_before_any_write_naming_the_deny_rule(
