@@ -2,7 +2,7 @@
 
 It reuses what the SDK's `OpenMetadata` object was configured with (host, auth provider, TLS, extra headers)
 but not its REST client, which hides PATCH failures, retries only 504 and has no timeout
-(see docs/openmetadata-notes.md in this repo for the details).
+(docs/openmetadata-notes.md, "The SDK's REST client").
 """
 
 from __future__ import annotations
