@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_errors
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -79,9 +80,13 @@ def redact_url(url: str) -> str:
 
 def describe_request_error(exc: requests.RequestException) -> str:
     """A short reason for a transport failure that never includes headers or the request URL's secrets."""
-    if isinstance(exc, requests.Timeout):
+    # Once urllib3's retries run out, requests wraps the last cause (a read timeout, say) in a ConnectionError.
+    cause: BaseException = exc
+    if exc.args and isinstance(exc.args[0], urllib3_errors.MaxRetryError) and exc.args[0].reason is not None:
+        cause = exc.args[0].reason
+    if isinstance(exc, requests.Timeout) or isinstance(cause, urllib3_errors.TimeoutError):
         return "timed out"
-    if isinstance(exc, requests.exceptions.SSLError):
+    if isinstance(exc, requests.exceptions.SSLError) or isinstance(cause, urllib3_errors.SSLError):
         return "TLS verification failed"
     if isinstance(exc, requests.ConnectionError):
         return "could not connect"

@@ -1,0 +1,165 @@
+"""Retries, Retry-After, timeouts and error answers of both clients, against a scripted HTTP server on loopback."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (
+    OpenMetadataConnection,
+)
+
+from connector.directory import DirectoryClient, DirectoryError
+from connector.openmetadata import OpenMetadataApi, OpenMetadataError
+from connector.settings import UserUpdaterSettings
+
+USERS = {"data": {"users": [{"email": "a@x.org", "displayName": "A", "domain": None}]}}
+
+
+@dataclass
+class Answer:
+    status: int = 200
+    body: Any = field(default_factory=lambda: USERS)
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Script:
+    """Answers in order; the last one repeats. Records each request's method, path and Authorization."""
+
+    answers: list[Answer]
+    seen: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+    def next(self) -> Answer:
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, Script]]:
+    script = Script([Answer()])
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            script.seen.append((self.command, self.path, self.headers.get("Authorization")))
+            answer = script.next()
+            time.sleep(answer.delay)
+            payload = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        do_GET = do_POST = do_PATCH = _answer  # noqa: N815 - http.server's naming
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", script
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def settings(url: str, **options: str) -> UserUpdaterSettings:
+    return UserUpdaterSettings.from_connection_options(
+        {"graphqlEndpoint": url, "retryBackoffSeconds": "0.05", **options}
+    )
+
+
+def test_directory_retries_503_and_429_honouring_retry_after(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(503, {"error": "busy"}, {"Retry-After": "1"}), Answer(429, {}), Answer()]
+    started = time.monotonic()
+    rows = DirectoryClient(settings(url)).read()
+    assert rows == USERS["data"]["users"]
+    assert len(script.seen) == 3
+    assert time.monotonic() - started >= 1.0
+
+
+def test_retry_after_is_bounded(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(503, {}, {"Retry-After": "30"}), Answer()]
+    started = time.monotonic()
+    DirectoryClient(settings(url, maxRetryWaitSeconds="0.2")).read()
+    assert time.monotonic() - started < 5
+
+
+def test_directory_gives_up_after_the_retry_budget(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(502, b"<html>Bad Gateway</html>")]
+    with pytest.raises(DirectoryError, match="answered HTTP 502 with a body that is not JSON"):
+        DirectoryClient(settings(url, maxRetries="2")).read()
+    assert len(script.seen) == 3
+
+
+def test_directory_request_times_out(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(delay=1.5)]
+    started = time.monotonic()
+    with pytest.raises(DirectoryError, match="timed out"):
+        DirectoryClient(settings(url, maxRetries="1", requestTimeoutSeconds="0.3")).read()
+    assert len(script.seen) == 2
+    assert time.monotonic() - started < 1.5 * 2
+
+
+def test_directory_headers_are_sent_but_never_in_errors(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(200, {"errors": [{"message": "Cannot query field 'nickname'"}], "data": None})]
+    client = DirectoryClient(settings(f"{url}/graphql?key=k3y", graphqlHeaders='{"Authorization": "Bearer s3cret"}'))
+    with pytest.raises(DirectoryError) as error:
+        client.read()
+    assert script.seen[0][2] == "Bearer s3cret"
+    assert "Cannot query field 'nickname'" in str(error.value)
+    assert "s3cret" not in str(error.value)
+    assert "k3y" not in str(error.value)
+
+
+def test_relay_paging_loop_is_stopped(server: tuple[str, Script]) -> None:
+    url, script = server
+    page = {"edges": [{"node": USERS["data"]["users"][0]}], "pageInfo": {"hasNextPage": True, "endCursor": "c1"}}
+    script.answers = [Answer(200, {"data": {"usersConnection": page}})]
+    with pytest.raises(DirectoryError, match="paging does not advance"):
+        DirectoryClient(settings(url, graphqlPaging="relay")).read()
+    assert len(script.seen) == 2
+
+
+def openmetadata_api(url: str) -> OpenMetadataApi:
+    metadata = SimpleNamespace(
+        config=OpenMetadataConnection.model_validate({"hostPort": f"{url}/api"}),
+        _auth_provider=SimpleNamespace(get_access_token=lambda: ("jwt-token", 0)),
+    )
+    return OpenMetadataApi(metadata, settings(url))  # type: ignore[arg-type]
+
+
+def test_openmetadata_patch_is_retried_and_carries_the_token(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(503, {"code": 503, "message": "restarting"}), Answer(200, {"id": "u1"})]
+    assert openmetadata_api(url).patch("/users/u1", [{"op": "add", "path": "/displayName", "value": "A"}]) == {
+        "id": "u1"
+    }
+    assert script.seen == [("PATCH", "/api/v1/users/u1", "Bearer jwt-token")] * 2
+
+
+def test_openmetadata_errors_carry_status_and_server_message(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(403, {"code": 403, "message": "operation EditAll not allowed"})]
+    with pytest.raises(OpenMetadataError, match="HTTP 403: operation EditAll not allowed") as error:
+        openmetadata_api(url).get("/users/u1")
+    assert error.value.status == 403
+    assert "jwt-token" not in str(error.value)
