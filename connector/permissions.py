@@ -57,11 +57,14 @@ def required_operation(field: SyncField, listed: set[str]) -> str:
 
 
 def _describe(entry: dict[str, Any]) -> str:
-    parts = [
-        f"{label} '{entry[key]}'"
-        for key, label in (("rule", "rule"), ("policy", "policy"), ("role", "role"))
-        if entry.get(key)
-    ]
+    """The rule, policy and role that decided an access, as OpenMetadata reports them (the rule is an object)."""
+    rule = entry.get("rule")
+    names = {
+        "rule": rule.get("name") if isinstance(rule, dict) else rule,
+        "policy": entry.get("policy"),
+        "role": entry.get("role"),
+    }
+    parts = [f"{kind} '{name}'" for kind, name in names.items() if name]
     return ", ".join(parts) if parts else "no rule allows it"
 
 

@@ -142,9 +142,12 @@ def test_ingestion_bot_stops_before_any_write_naming_the_deny_rule(
     before = versions(sandbox)
     run = run_ingest(tmp_path, sandbox, start_directory(None), sandbox.token("ingestion-bot"))
     assert run.returncode != 0
-    assert "EditDisplayName" in run.output
-    assert "DisplayName-Deny" in run.output
+    assert (
+        "editing users' displayName needs EditDisplayName, which OpenMetadata answers 'deny' for "
+        "'ingestion-bot' (bot) (rule 'DisplayName-Deny', policy 'DefaultBotPolicy', role 'IngestionBotRole')"
+    ) in run.output
     assert "Nothing was written" in run.output
+    assert "fields to 'domains'" in run.output
     assert versions(sandbox) == before
 
 

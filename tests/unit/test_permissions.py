@@ -1,0 +1,61 @@
+"""The permission check's decision and message, from answers shaped as GET /v1/permissions/user."""
+
+from typing import Any
+
+import pytest
+
+from connector.permissions import MissingPermissionError, Principal, check_permissions, required_operation
+from connector.settings import SyncField
+
+BOT = Principal("ingestion-bot", is_bot=True, is_admin=False)
+BOTH = frozenset({SyncField.DISPLAY_NAME, SyncField.DOMAINS})
+
+
+class Answers:
+    def __init__(self, *permissions: dict[str, Any]) -> None:
+        self.permissions = list(permissions)
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        assert path == "/permissions/user"
+        return {"resource": "user", "permissions": self.permissions}
+
+
+def entry(operation: str, access: str, rule: str | None = None, policy: str | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {"operation": operation, "access": access}
+    if rule:
+        found.update(rule={"name": rule, "effect": access, "operations": [operation]}, policy=policy, role="R")
+    return found
+
+
+def test_domains_need_edit_domains_where_the_server_has_it_else_edit_all() -> None:
+    assert required_operation(SyncField.DOMAINS, {"EditAll", "EditDisplayName"}) == "EditAll"
+    assert required_operation(SyncField.DOMAINS, {"EditAll", "EditDomains"}) == "EditDomains"
+    assert required_operation(SyncField.DISPLAY_NAME, {"EditAll"}) == "EditDisplayName"
+
+
+def test_a_denied_field_names_operation_rule_policy_role_and_remedy() -> None:
+    api = Answers(entry("EditDisplayName", "deny", "DisplayName-Deny", "DefaultBotPolicy"), entry("EditAll", "allow"))
+    with pytest.raises(MissingPermissionError) as error:
+        check_permissions(api, BOT, BOTH)  # type: ignore[arg-type]
+    message = str(error.value)
+    assert "needs EditDisplayName, which OpenMetadata answers 'deny' for 'ingestion-bot' (bot)" in message
+    assert "(rule 'DisplayName-Deny', policy 'DefaultBotPolicy', role 'R')" in message
+    assert "Nothing was written" in message
+    assert "non-bot service user" in message
+
+
+def test_allowed_and_conditionally_allowed_fields_pass() -> None:
+    api = Answers(entry("EditDisplayName", "conditionalAllow", "Own", "P"), entry("EditAll", "allow"))
+    check_permissions(api, BOT, BOTH)  # type: ignore[arg-type]
+    check_permissions(Answers(entry("EditAll", "allow")), BOT, frozenset({SyncField.DOMAINS}))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("access", ["notAllow", "conditionalDeny", "deny"])
+def test_anything_but_allow_stops_the_run(access: str) -> None:
+    with pytest.raises(MissingPermissionError, match=f"answers '{access}'"):
+        check_permissions(Answers(entry("EditAll", access)), BOT, frozenset({SyncField.DOMAINS}))  # type: ignore[arg-type]
+
+
+def test_an_operation_missing_from_the_answer_is_not_allowed() -> None:
+    with pytest.raises(MissingPermissionError, match=r"'notAllow'.*no rule allows it"):
+        check_permissions(Answers(), BOT, frozenset({SyncField.DOMAINS}))  # type: ignore[arg-type]
