@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from connector.plan import Plan
+
 
 @dataclass
 class SyncReport:
@@ -13,7 +15,6 @@ class SyncReport:
     conflicting_emails: int = 0
     matched: int = 0
     unchanged: int = 0
-    to_update: int = 0
     updated: int = 0
     failed: int = 0
     not_found: int = 0
@@ -21,6 +22,20 @@ class SyncReport:
     directory_requests: int = 0
     openmetadata_reads: int = 0
     openmetadata_writes: int = 0
+
+    @classmethod
+    def planned(cls, plan: Plan, directory_rows: int, invalid_rows: int) -> SyncReport:
+        """The counts known once the plan is made; writes and requests are counted as the run goes on."""
+        return cls(
+            directory_rows=directory_rows,
+            invalid_rows=invalid_rows,
+            duplicate_rows=plan.duplicate_rows,
+            conflicting_emails=len(plan.conflicts),
+            matched=plan.matched,
+            unchanged=plan.unchanged,
+            not_found=len(plan.not_found),
+            skipped_for_domain=plan.skipped_for_domain,
+        )
 
     def summary(self) -> str:
         return (

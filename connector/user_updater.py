@@ -109,10 +109,10 @@ class UserUpdaterSource(Source):
             time.monotonic() - started,
         )
         self.plan = plan = build_plan(users, snapshot, self.settings.fields)
-        self._report_plan(plan)
-        self.report.directory_rows = len(rows)
-        self.report.invalid_rows = len({problem.row for problem in problems if problem.field in ("row", "email")})
         self._domains = snapshot.domains
+        self._report_plan(plan)
+        skipped_rows = {problem.row for problem in problems if problem.field in ("row", "email")}
+        self.report = SyncReport.planned(plan, directory_rows=len(rows), invalid_rows=len(skipped_rows))
 
     def _report_plan(self, plan: Plan) -> None:
         for value, count in plan.unknown_domains.items():
@@ -136,13 +136,6 @@ class UserUpdaterSource(Source):
         if plan.not_found:
             logger.info("%d directory users have no OpenMetadata user", len(plan.not_found))
         self.status.increment_record_count(plan.unchanged)
-        self.report.duplicate_rows = plan.duplicate_rows
-        self.report.conflicting_emails = len(plan.conflicts)
-        self.report.matched = plan.matched
-        self.report.unchanged = plan.unchanged
-        self.report.to_update = len(plan.changes)
-        self.report.not_found = len(plan.not_found)
-        self.report.skipped_for_domain = plan.skipped_for_domain
         logger.info("Plan: %d of %d matched users to update", len(plan.changes), plan.matched)
 
     def _iter(self) -> Iterable[Either[Any]]:
