@@ -135,23 +135,21 @@ def routes(ctx: Context, kind: Kind) -> list[Route]:
         rows, paging = ctx.entities.list_page(entity_type, where, limit, params.get("before"), params.get("after"))
         return ok({"data": [kind.view(row, fields) for row in rows], "paging": paging})
 
-    async def get_by_id(request: Request) -> JSONResponse:
+    def get_one(request: Request, key: str, doc: Doc | None) -> JSONResponse:
         subject = ctx.subject(request)
         fields = parse_fields(request.query_params.get("fields"), kind.allowed_fields)
-        doc = ctx.store.get(entity_type, request.path_params["id"])
         if doc is None:
-            raise not_found(entity_type, request.path_params["id"])
+            raise not_found(entity_type, key)
         policies.authorize(subject, policies.ResourceContext(entity_type, _owners(doc)), ["ViewBasic"])
         return ok(kind.view(doc, fields))
 
+    async def get_by_id(request: Request) -> JSONResponse:
+        key = request.path_params["id"]
+        return get_one(request, key, ctx.store.get(entity_type, key))
+
     async def get_by_name(request: Request) -> JSONResponse:
-        subject = ctx.subject(request)
-        fields = parse_fields(request.query_params.get("fields"), kind.allowed_fields)
-        doc = ctx.store.get_by_fqn(entity_type, request.path_params["fqn"])
-        if doc is None:
-            raise not_found(entity_type, request.path_params["fqn"])
-        policies.authorize(subject, policies.ResourceContext(entity_type, _owners(doc)), ["ViewBasic"])
-        return ok(kind.view(doc, fields))
+        key = request.path_params["fqn"]
+        return get_one(request, key, ctx.store.get_by_fqn(entity_type, key))
 
     async def post(request: Request) -> JSONResponse:
         subject = ctx.subject(request)
