@@ -29,7 +29,6 @@ class CatalogUser:
     email: str
     display_name: str | None
     domain_ids: tuple[str, ...]
-    inherited_domain_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,17 +75,13 @@ class CatalogSnapshot:
 
 
 def user_from_json(entity: dict[str, Any]) -> CatalogUser:
-    own: list[str] = []
-    inherited: list[str] = []
-    for ref in entity.get("domains") or []:
-        (inherited if ref.get("inherited") else own).append(ref["id"])
+    own = [ref["id"] for ref in entity.get("domains") or [] if not ref.get("inherited")]
     return CatalogUser(
         id=entity["id"],
         name=entity["name"],
         email=str(entity.get("email", "")).strip().lower(),
         display_name=entity.get("displayName") or None,
         domain_ids=tuple(own),
-        inherited_domain_ids=tuple(inherited),
     )
 
 

@@ -25,7 +25,6 @@ class UserChange:
     """The writes for one user: a target value per field to change, None for a field left alone."""
 
     user: CatalogUser
-    row: int
     display_name: str | None = None
     domains: tuple[Domain, ...] | None = None
 
@@ -97,5 +96,5 @@ def build_plan(directory: list[DirectoryUser], snapshot: CatalogSnapshot, fields
         if display_name is None and domains is None:
             plan.unchanged += 1
         else:
-            plan.changes.append(UserChange(user=user, row=person.row, display_name=display_name, domains=domains))
+            plan.changes.append(UserChange(user=user, display_name=display_name, domains=domains))
     return plan

@@ -27,7 +27,7 @@ def test_same_name_under_two_parents_is_ambiguous() -> None:
     assert index().resolve("sales") == Ambiguous((EMEA_SALES, US_SALES))
 
 
-def test_user_from_json_splits_own_and_inherited_domains() -> None:
+def test_user_from_json_keeps_only_own_domains() -> None:
     user = user_from_json(
         {
             "id": "u1",
@@ -42,4 +42,3 @@ def test_user_from_json_splits_own_and_inherited_domains() -> None:
     assert user.email == "aaron@x.org"
     assert user.display_name is None
     assert user.domain_ids == ("d1",)
-    assert user.inherited_domain_ids == ("d2",)

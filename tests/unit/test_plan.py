@@ -1,4 +1,4 @@
-from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex
+from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex, user_from_json
 from connector.directory import DirectoryUser
 from connector.plan import UserChange, build_plan
 from connector.settings import SyncField
@@ -38,18 +38,18 @@ def test_changes_only_what_differs() -> None:
     assert plan.unchanged == 1
     assert plan.matched == 3
     assert plan.changes == [
-        UserChange(AARON, 2, display_name="Aaron Johnson", domains=(MARKETING,)),
-        UserChange(BRIAN, 3, display_name="Brian Smith", domains=(FINANCE,)),
+        UserChange(AARON, display_name="Aaron Johnson", domains=(MARKETING,)),
+        UserChange(BRIAN, display_name="Brian Smith", domains=(FINANCE,)),
     ]
 
 
 def test_only_the_fields_asked_for() -> None:
     directory = [person(3, "brian_smith7@gmail.com", "Brian Smith", "Finance")]
     assert build_plan(directory, snapshot(BRIAN), frozenset({SyncField.DOMAINS})).changes == [
-        UserChange(BRIAN, 3, domains=(FINANCE,))
+        UserChange(BRIAN, domains=(FINANCE,))
     ]
     assert build_plan(directory, snapshot(BRIAN), frozenset({SyncField.DISPLAY_NAME})).changes == [
-        UserChange(BRIAN, 3, display_name="Brian Smith")
+        UserChange(BRIAN, display_name="Brian Smith")
     ]
 
 
@@ -68,7 +68,7 @@ def test_unknown_domain_warns_and_display_name_still_changes() -> None:
         snapshot(BRIAN, AARON),
         BOTH,
     )
-    assert plan.changes == [UserChange(BRIAN, 1, display_name="Brian Smith")]
+    assert plan.changes == [UserChange(BRIAN, display_name="Brian Smith")]
     assert plan.unknown_domains == {"Finanse": 2}
     assert plan.skipped_for_domain == 2
     assert plan.unchanged == 1
@@ -83,21 +83,29 @@ def test_ambiguous_domain_is_not_guessed_but_fqn_is_used() -> None:
         snapshot(BRIAN, AARON),
         BOTH,
     )
-    assert plan.changes == [UserChange(AARON, 2, domains=(US_SALES,))]
+    assert plan.changes == [UserChange(AARON, domains=(US_SALES,))]
     assert plan.ambiguous_domains == {"Sales": (EMEA_SALES, US_SALES)}
     assert plan.ambiguous_counts == {"Sales": 1}
 
 
 def test_inherited_domain_does_not_count_as_own() -> None:
-    inheriting = CatalogUser("u-i", "ines", "ines@x.org", "Ines", (), inherited_domain_ids=("d-fin",))
+    inheriting = user_from_json(
+        {
+            "id": "u-i",
+            "name": "ines",
+            "email": "ines@x.org",
+            "displayName": "Ines",
+            "domains": [{"id": "d-fin", "type": "domain", "inherited": True}],
+        }
+    )
     plan = build_plan([person(1, "ines@x.org", "Ines", "Finance")], snapshot(inheriting), BOTH)
-    assert plan.changes == [UserChange(inheriting, 1, domains=(FINANCE,))]
+    assert plan.changes == [UserChange(inheriting, domains=(FINANCE,))]
 
 
 def test_extra_own_domains_are_replaced_by_the_directory_one() -> None:
     two = CatalogUser("u-t", "tom", "tom@x.org", "Tom", ("d-fin", "d-mkt"))
     plan = build_plan([person(1, "tom@x.org", "Tom", "Finance")], snapshot(two), BOTH)
-    assert plan.changes == [UserChange(two, 1, domains=(FINANCE,))]
+    assert plan.changes == [UserChange(two, domains=(FINANCE,))]
 
 
 def test_not_found_users_are_listed() -> None:
@@ -117,7 +125,7 @@ def test_agreeing_duplicates_count_once() -> None:
         BOTH,
     )
     assert plan.duplicate_rows == 1
-    assert plan.changes == [UserChange(BRIAN, 1, display_name="Brian Smith", domains=(FINANCE,))]
+    assert plan.changes == [UserChange(BRIAN, display_name="Brian Smith", domains=(FINANCE,))]
 
 
 def test_disagreeing_duplicates_apply_neither() -> None:
@@ -128,5 +136,5 @@ def test_disagreeing_duplicates_apply_neither() -> None:
     ]
     plan = build_plan(rows, snapshot(BRIAN, AARON), BOTH)
     assert plan.conflicts == {"brian_smith7@gmail.com": [rows[0], rows[2]]}
-    assert plan.changes == [UserChange(AARON, 2, display_name="Aaron Johnson")]
+    assert plan.changes == [UserChange(AARON, display_name="Aaron Johnson")]
     assert plan.matched == 1

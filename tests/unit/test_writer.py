@@ -13,13 +13,13 @@ BRIAN = CatalogUser("u-b", "brian_smith7", "brian_smith7@gmail.com", "Brian", ("
 
 
 def test_patch_holds_exactly_the_changed_fields() -> None:
-    assert list(build_patch(UserChange(BRIAN, 1, display_name="Brian Smith"))) == [
+    assert list(build_patch(UserChange(BRIAN, display_name="Brian Smith"))) == [
         {"op": "add", "path": "/displayName", "value": "Brian Smith"}
     ]
-    assert list(build_patch(UserChange(BRIAN, 1, domains=(FINANCE,)))) == [
+    assert list(build_patch(UserChange(BRIAN, domains=(FINANCE,)))) == [
         {"op": "add", "path": "/domains", "value": [{"id": "d-fin", "type": "domain"}]}
     ]
-    assert [op["path"] for op in build_patch(UserChange(BRIAN, 1, "Brian Smith", (FINANCE,)))] == [
+    assert [op["path"] for op in build_patch(UserChange(BRIAN, "Brian Smith", (FINANCE,)))] == [
         "/displayName",
         "/domains",
     ]
@@ -27,7 +27,7 @@ def test_patch_holds_exactly_the_changed_fields() -> None:
 
 def test_patch_applies_to_a_user_without_display_name() -> None:
     document = {"id": "u-a", "name": "aaron", "teams": [{"id": "t"}]}
-    patched = build_patch(UserChange(BRIAN, 1, display_name="Aaron Johnson")).apply(document)
+    patched = build_patch(UserChange(BRIAN, display_name="Aaron Johnson")).apply(document)
     assert patched == {**document, "displayName": "Aaron Johnson"}
 
 
@@ -35,7 +35,7 @@ def test_change_is_described_for_the_log() -> None:
     domains = DomainIndex()
     domains.add(FINANCE)
     domains.add(MARKETING)
-    change = UserChange(BRIAN, 1, display_name="Brian Smith", domains=(FINANCE,))
+    change = UserChange(BRIAN, display_name="Brian Smith", domains=(FINANCE,))
     assert (
         describe_change(change, domains)
         == "user brian_smith7: displayName 'Brian' -> 'Brian Smith'; domains [Marketing] -> [Finance]"
@@ -72,8 +72,8 @@ def writer(api: FakeApi) -> UserWriter:
 
 def test_write_sends_the_patch_and_accepts_the_kept_values() -> None:
     api = FakeApi(entity("Brian Smith", [{"id": "d-fin", "type": "domain"}, {"id": "d-x", "inherited": True}]))
-    written = writer(api).write(UserChange(BRIAN, 1, "Brian Smith", (FINANCE,)))
-    assert api.sent == [("/users/u-b", list(build_patch(UserChange(BRIAN, 1, "Brian Smith", (FINANCE,)))))]
+    written = writer(api).write(UserChange(BRIAN, "Brian Smith", (FINANCE,)))
+    assert api.sent == [("/users/u-b", list(build_patch(UserChange(BRIAN, "Brian Smith", (FINANCE,)))))]
     assert written.display_name == "Brian Smith"
     assert written.domain_ids == ("d-fin",)
 
@@ -89,10 +89,10 @@ def test_write_sends_the_patch_and_accepts_the_kept_values() -> None:
 )
 def test_a_success_status_that_kept_old_values_is_a_failure(answer: Any, message: str) -> None:
     with pytest.raises(WriteError, match=message):
-        writer(FakeApi(answer)).write(UserChange(BRIAN, 1, "Brian Smith", (FINANCE,)))
+        writer(FakeApi(answer)).write(UserChange(BRIAN, "Brian Smith", (FINANCE,)))
 
 
 def test_http_errors_become_write_errors_with_the_servers_reason() -> None:
     error = OpenMetadataError("PATCH /users/u-b: HTTP 403: operation EditDisplayName denied", status=403)
     with pytest.raises(WriteError, match="HTTP 403: operation EditDisplayName denied"):
-        writer(FakeApi(error=error)).write(UserChange(BRIAN, 1, "Brian Smith"))
+        writer(FakeApi(error=error)).write(UserChange(BRIAN, "Brian Smith"))
