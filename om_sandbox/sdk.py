@@ -13,7 +13,6 @@ import importlib.util
 import sys
 import types
 from functools import cache
-from typing import Any
 
 from pydantic import BaseModel
 
@@ -36,13 +35,24 @@ _REQUESTS = {
     "role": ("metadata.generated.schema.api.teams.createRole", "CreateRoleRequest"),
     "policy": ("metadata.generated.schema.api.policies.createPolicy", "CreatePolicyRequest"),
 }
+_ENTITIES = {
+    "user": ("metadata.generated.schema.entity.teams.user", "User"),
+    "domain": ("metadata.generated.schema.entity.domains.domain", "Domain"),
+    "team": ("metadata.generated.schema.entity.teams.team", "Team"),
+    "role": ("metadata.generated.schema.entity.teams.role", "Role"),
+    "policy": ("metadata.generated.schema.entity.policies.policy", "Policy"),
+}
+
+
+def _model(location: tuple[str, str]) -> type[BaseModel]:
+    module, name = location
+    model: type[BaseModel] = getattr(importlib.import_module(module), name)
+    return model
 
 
 @cache
 def request_model(entity_type: str) -> type[BaseModel]:
-    module, name = _REQUESTS[entity_type]
-    model: type[BaseModel] = getattr(importlib.import_module(module), name)
-    return model
+    return _model(_REQUESTS[entity_type])
 
 
 @cache
@@ -54,13 +64,4 @@ def operations() -> tuple[str, ...]:
 
 @cache
 def entity_fields(entity_type: str) -> frozenset[str]:
-    modules = {
-        "user": ("metadata.generated.schema.entity.teams.user", "User"),
-        "domain": ("metadata.generated.schema.entity.domains.domain", "Domain"),
-        "team": ("metadata.generated.schema.entity.teams.team", "Team"),
-        "role": ("metadata.generated.schema.entity.teams.role", "Role"),
-        "policy": ("metadata.generated.schema.entity.policies.policy", "Policy"),
-    }
-    module, name = modules[entity_type]
-    model: Any = getattr(importlib.import_module(module), name)
-    return frozenset(model.model_fields)
+    return frozenset(_model(_ENTITIES[entity_type]).model_fields)
