@@ -22,13 +22,16 @@ class Domain:
 
 @dataclass(frozen=True, slots=True)
 class CatalogUser:
-    """A user as OpenMetadata holds it; `domain_ids` are the user's own domains, inherited ones excluded."""
+    """A user as OpenMetadata holds it; `domain_ids` are the user's own domains, inherited ones excluded.
+
+    `version` is the entity version as read, so that a later write can tell whether the user changed since."""
 
     id: str
     name: str
     email: str
     display_name: str | None
     domain_ids: tuple[str, ...]
+    version: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,7 @@ def user_from_json(entity: dict[str, Any]) -> CatalogUser:
         email=str(entity.get("email", "")).strip().lower(),
         display_name=entity.get("displayName") or None,
         domain_ids=tuple(own),
+        version=float(entity.get("version") or 0.0),
     )
 
 

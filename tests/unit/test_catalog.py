@@ -42,3 +42,8 @@ def test_user_from_json_keeps_only_own_domains() -> None:
     assert user.email == "aaron@x.org"
     assert user.display_name is None
     assert user.domain_ids == ("d1",)
+
+
+def test_user_keeps_the_version_it_was_read_at() -> None:
+    user = user_from_json({"id": "u", "name": "n", "email": "N@X.org", "version": 0.3, "domains": []})
+    assert user.version == 0.3
