@@ -26,12 +26,15 @@ class DirectoryError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class DirectoryUser:
-    """One person of the directory, normalised: `email` lower-cased and stripped, empty values as None."""
+    """One person of the directory, normalised: `email` lower-cased and stripped, empty values as None.
+
+    `domains` holds the directory's domain values (one, or several when the directory lists them), stripped and
+    without case-insensitive repeats; None when the directory gives none."""
 
     row: int
     email: str
     display_name: str | None
-    domain: str | None
+    domains: tuple[str, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,18 @@ def _optional_text(row: int, field: str, value: Any) -> str | RowProblem | None:
     return value.strip() or None
 
 
+def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
+    values = value if isinstance(value, list) else [value]
+    kept: dict[str, str] = {}
+    for item in values:
+        text = _optional_text(row, "domain", item)
+        if isinstance(text, RowProblem):
+            return text
+        if text is not None:
+            kept.setdefault(text.lower(), text)
+    return tuple(kept.values()) or None
+
+
 def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
     """Turn raw GraphQL user objects into DirectoryUsers; rows without a usable email become RowProblems.
 
@@ -74,8 +89,8 @@ def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
             problems.append(RowProblem(row, "email", f"{email!r} is not an email address; row skipped"))
             continue
         display_name = _optional_text(row, "displayName", item.get("displayName"))
-        domain = _optional_text(row, "domain", item.get("domain"))
-        for value in (display_name, domain):
+        domains = _domain_values(row, item.get("domain"))
+        for value in (display_name, domains):
             if isinstance(value, RowProblem):
                 problems.append(value)
         users.append(
@@ -83,7 +98,7 @@ def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
                 row=row,
                 email=email,
                 display_name=display_name if isinstance(display_name, str) else None,
-                domain=domain if isinstance(domain, str) else None,
+                domains=domains if isinstance(domains, tuple) else None,
             )
         )
     return users, problems

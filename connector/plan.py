@@ -4,7 +4,7 @@ Rules (the README's "How it works" states them for operators):
 - a directory user matches the OpenMetadata user with the same email, case-insensitively, spaces ignored;
 - rows with the same email count once when they agree; when they disagree neither is applied;
 - `displayName` changes when the directory has a non-empty value that differs;
-- the user's own (non-inherited) domains become exactly the directory's domain when it names a Domain entity
+- the user's own (non-inherited) domains become exactly the directory's domains when each names a Domain entity
   (an FQN, or a name that is unique, case-insensitively) and they differ; an unknown or ambiguous domain leaves
   the user's domains alone while displayName may still change;
 - an empty or missing directory value never erases what OpenMetadata has.
@@ -49,8 +49,30 @@ class Plan:
         return sum(self.unknown_domains.values()) + sum(self.ambiguous_counts.values())
 
 
+def _domain_key(user: DirectoryUser) -> frozenset[str]:
+    return frozenset(value.lower() for value in user.domains or ())
+
+
 def _agree(first: DirectoryUser, other: DirectoryUser) -> bool:
-    return first.display_name == other.display_name and (first.domain or "").lower() == (other.domain or "").lower()
+    return first.display_name == other.display_name and _domain_key(first) == _domain_key(other)
+
+
+def _resolve_domains(values: tuple[str, ...], snapshot: CatalogSnapshot, plan: Plan) -> tuple[Domain, ...] | None:
+    """The Domain entities the directory values name, or None (recorded on the plan) if any value names none."""
+    resolved: dict[str, Domain] = {}
+    complete = True
+    for value in values:
+        match = snapshot.domains.resolve(value)
+        if isinstance(match, Domain):
+            resolved.setdefault(match.id, match)
+            continue
+        complete = False
+        if isinstance(match, Ambiguous):
+            plan.ambiguous_domains[value] = match.candidates
+            plan.ambiguous_counts[value] += 1
+        else:
+            plan.unknown_domains[value] += 1
+    return tuple(resolved.values()) if complete else None
 
 
 def deduplicate(users: list[DirectoryUser], plan: Plan) -> list[DirectoryUser]:
@@ -83,16 +105,10 @@ def build_plan(directory: list[DirectoryUser], snapshot: CatalogSnapshot, fields
         ):
             display_name = person.display_name
         domains = None
-        if SyncField.DOMAINS in fields and person.domain is not None:
-            resolved = snapshot.domains.resolve(person.domain)
-            if isinstance(resolved, Domain):
-                if set(user.domain_ids) != {resolved.id}:
-                    domains = (resolved,)
-            elif isinstance(resolved, Ambiguous):
-                plan.ambiguous_domains[person.domain] = resolved.candidates
-                plan.ambiguous_counts[person.domain] += 1
-            else:
-                plan.unknown_domains[person.domain] += 1
+        if SyncField.DOMAINS in fields and person.domains is not None:
+            resolved = _resolve_domains(person.domains, snapshot, plan)
+            if resolved is not None and set(user.domain_ids) != {domain.id for domain in resolved}:
+                domains = resolved
         if display_name is None and domains is None:
             plan.unchanged += 1
         else:

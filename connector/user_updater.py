@@ -127,7 +127,7 @@ class UserUpdaterSource(Source):
             logger.warning(message)
             self.status.warning(f"domain {value}", message)
         for email, rows in plan.conflicts.items():
-            values = "; ".join(f"row {r.row}: {r.display_name!r}, {r.domain!r}" for r in rows)
+            values = "; ".join(f"row {r.row}: {r.display_name!r}, {list(r.domains or ())!r}" for r in rows)
             message = f"{len(rows)} directory rows for {email} disagree ({values}); none is applied"
             logger.warning(message)
             self.status.warning(email, message)

@@ -22,7 +22,7 @@ def snapshot(*users: CatalogUser) -> CatalogSnapshot:
 
 
 def person(row: int, email: str, display_name: str | None, domain: str | None) -> DirectoryUser:
-    return DirectoryUser(row=row, email=email, display_name=display_name, domain=domain)
+    return DirectoryUser(row=row, email=email, display_name=display_name, domains=(domain,) if domain else None)
 
 
 def test_changes_only_what_differs() -> None:
@@ -138,3 +138,16 @@ def test_disagreeing_duplicates_apply_neither() -> None:
     assert plan.conflicts == {"brian_smith7@gmail.com": [rows[0], rows[2]]}
     assert plan.changes == [UserChange(AARON, display_name="Aaron Johnson")]
     assert plan.matched == 1
+
+
+def test_several_directory_domains_become_the_users_own_domains() -> None:
+    row = DirectoryUser(row=1, email=BRIAN.email, display_name="Brian", domains=("Finance", "marketing"))
+    plan = build_plan([row], snapshot(BRIAN), BOTH)
+    assert plan.changes == [UserChange(BRIAN, domains=(FINANCE, MARKETING))]
+
+
+def test_one_unknown_domain_among_several_leaves_the_domains_alone() -> None:
+    row = DirectoryUser(row=1, email=BRIAN.email, display_name="Brian", domains=("Finance", "Nope"))
+    plan = build_plan([row], snapshot(BRIAN), BOTH)
+    assert plan.changes == []
+    assert plan.unknown_domains == {"Nope": 1}
