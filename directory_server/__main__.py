@@ -10,9 +10,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import uvicorn
+from starlette.types import ASGIApp
 
-from directory_server.app import create_app
-from directory_server.data import DataError, DirectoryUser, load_demo_users, load_users
+import faults
+from directory_server import faults as directory_faults
+from directory_server.app import create_app, create_raw_app
+from directory_server.data import DataError, load_demo_users, load_raw_rows, load_users
 
 PROG = "directory-server"
 EXIT_BAD_DATA = 2
@@ -35,6 +38,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         choices=["critical", "error", "warning", "info", "debug", "trace"],
         help="uvicorn log level (default: %(default)s)",
     )
+    parser.add_argument(
+        "--raw",
+        action="store_true",
+        help="serve the --data file's list verbatim as `users`, without the typed schema (for bad-data tests)",
+    )
+    faults.add_arguments(parser)
     return parser.parse_args(argv)
 
 
@@ -59,9 +68,9 @@ def public_url(sock: socket.socket) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
-def serve(users: Sequence[DirectoryUser], sock: socket.socket, log_level: str) -> None:
+def serve(app: ASGIApp, sock: socket.socket, log_level: str) -> None:
     """Announce READY and serve until SIGINT or SIGTERM, then shut down gracefully."""
-    server = uvicorn.Server(uvicorn.Config(create_app(users), log_level=log_level))
+    server = uvicorn.Server(uvicorn.Config(app, log_level=log_level))
     # uvicorn installs its own stop handlers only once running; routing the signals to it already now
     # means a stop that arrives right after READY is not lost or fatal. Its handler merely records the
     # signal, so when uvicorn re-raises it after shutting down, the process still exits 0.
@@ -82,8 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        users = load_demo_users() if args.data is None else load_users(args.data)
-    except DataError as error:
+        if args.raw:
+            if args.data is None:
+                raise DataError("--raw needs --data")
+            directory = create_raw_app(load_raw_rows(args.data))
+        else:
+            directory = create_app(load_demo_users() if args.data is None else load_users(args.data))
+        app = faults.wrap(directory, args, directory_faults.KINDS)
+    except (DataError, faults.RuleError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return EXIT_BAD_DATA
     try:
@@ -92,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{PROG}: error: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
         return 1
     try:
-        serve(users, sock, args.log_level)
+        serve(app, sock, args.log_level)
     finally:
         sock.close()
     return 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
@@ -33,3 +34,14 @@ def create_app(users: Sequence[DirectoryUser], middleware: Sequence[Middleware] 
     # Both paths, because clients configured with a bare host (http://localhost:4000) post to `/`.
     routes = [Route(path, graphql, methods=["GET", "POST"]) for path in GRAPHQL_PATHS]
     return Starlette(routes=routes, middleware=list(middleware))
+
+
+def create_raw_app(rows: list[Any]) -> Starlette:
+    """Answer every query with `{"data": {"users": rows}}`, rows exactly as given: numbers, lists and nulls where
+    the typed schema allows only strings, so that clients can be tested against a directory that misbehaves."""
+
+    async def users(_request: Request) -> JSONResponse:
+        return JSONResponse({"data": {"users": rows}})
+
+    routes = [Route(path, users, methods=["POST"]) for path in GRAPHQL_PATHS]
+    return Starlette(routes=routes)

@@ -64,14 +64,25 @@ def _describe_bad_row(index: int, row: object) -> str:
     return f"row {index} key {key!r} is {_json_type(row[key])}, expected a string or null"
 
 
-def load_users(path: Path) -> list[DirectoryUser]:
+def _read(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise DataError(f"cannot read data file {path}: {error.strerror or error}") from error
     except UnicodeDecodeError as error:
         raise DataError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from error
-    return _decode(text, str(path))
+
+
+def load_users(path: Path) -> list[DirectoryUser]:
+    return _decode(_read(path), str(path))
+
+
+def load_raw_rows(path: Path) -> list[Any]:
+    """The file's JSON list as it is, for `--raw`: rows of any shape, served verbatim."""
+    rows = _parse_json(_read(path), str(path))
+    if not isinstance(rows, list):
+        raise DataError(f"{path}: expected a JSON list, got {_json_type(rows)}")
+    return rows
 
 
 def load_demo_users() -> list[DirectoryUser]:
@@ -80,12 +91,15 @@ def load_demo_users() -> list[DirectoryUser]:
     return _decode(text, f"{_PACKAGE}/{DEMO_DATA_NAME}")
 
 
-def _decode(text: str, source: str) -> list[DirectoryUser]:
+def _parse_json(text: str, source: str) -> Any:
     try:
-        rows = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise DataError(f"{source}: invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})") from error
-    return parse_users(rows, source)
+
+
+def _decode(text: str, source: str) -> list[DirectoryUser]:
+    return parse_users(_parse_json(text, source), source)
 
 
 def _json_type(value: object) -> str:

@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 
+import faults
 from om_sandbox import auth, sdk, seed
 from om_sandbox.app import Options, create_app, open_context
 from om_sandbox.entities import build_fqn
@@ -28,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--version", default="1.9.11", help="version reported by /api/v1/system/version")
     serve.add_argument("--write-latency-ms", type=int, default=0, help="delay every write request")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    faults.add_arguments(serve)
     token = commands.add_parser("token", help="print a JWT for an existing user")
     token.add_argument("name")
     token.add_argument("--db", required=True)
@@ -37,7 +39,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    app = create_app(Options(db=args.db, version=args.version, demo=args.demo, write_latency_ms=args.write_latency_ms))
+    options = Options(db=args.db, version=args.version, demo=args.demo, write_latency_ms=args.write_latency_ms)
+    try:
+        app = faults.wrap(create_app(options), args)
+    except faults.RuleError as error:
+        print(f"openmetadata-sandbox: error: {error}", file=sys.stderr)
+        return 2
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))
