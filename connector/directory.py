@@ -8,6 +8,8 @@ changes from a partial list of people.
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -49,12 +51,56 @@ class RowProblem:
         return f"directory row {self.row}: {self.field} {self.reason}"
 
 
+# basic.json#/definitions/email, which the server validates users' emails against: 6 to 127 characters.
+EMAIL_PATTERN = re.compile(r"^[\S.!#$%&’*+/=?^_`{|}~-]+@\S+\.\S+$")
+EMAIL_LENGTH = (6, 127)
+# OpenMetadata's user schema sets no maximum for displayName; entity names stop at 256 (basic.json `entityName`),
+# and a longer "name" in an HR feed is a data error, not a name.
+MAX_TEXT_LENGTH = 256
+# Explicit embeddings, overrides and isolates reorder what a reader sees ("Trojan Source"); right-to-left letters
+# and the plain marks LRM/RLM are fine.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return {list: "a list", dict: "an object"}.get(type(value), f"a {type(value).__name__}")
+
+
+def _show(value: str) -> str:
+    """A value for a warning: quoted, and shortened, so a 10k-character row cannot flood the log."""
+    return repr(value if len(value) <= 60 else value[:57] + "...")
+
+
+def _text_problem(value: str) -> str | None:
+    """Why a stripped, NFC-normalised text value cannot be used, or None."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        return "holds control characters"
+    if any(char in BIDI_CONTROLS for char in value):
+        return "holds bidirectional override characters"
+    if len(value) > MAX_TEXT_LENGTH:
+        return f"is {len(value)} characters long (at most {MAX_TEXT_LENGTH})"
+    return None
+
+
 def _optional_text(row: int, field: str, value: Any) -> str | RowProblem | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        return RowProblem(row, field, f"is a {type(value).__name__}, not a string; ignored")
-    return value.strip() or None
+        return RowProblem(row, field, f"is {_json_type(value)}, not a string; ignored")
+    text = unicodedata.normalize("NFC", value.strip())
+    if not text:
+        return None
+    problem = _text_problem(text)
+    if problem is None and field == "displayName" and HTML_TAG.search(text):
+        problem = "looks like HTML markup"
+    if problem is not None:
+        return RowProblem(row, field, f"{_show(text)} {problem}; ignored")
+    return text
 
 
 def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
@@ -69,10 +115,28 @@ def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
     return tuple(kept.values()) or None
 
 
-def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
-    """Turn raw GraphQL user objects into DirectoryUsers; rows without a usable email become RowProblems.
+def _email(row: int, value: Any) -> str | RowProblem:
+    if not isinstance(value, str) or not value.strip():
+        return RowProblem(row, "email", "is missing or empty; row skipped")
+    email = unicodedata.normalize("NFC", value.strip()).lower()
+    low, high = EMAIL_LENGTH
+    if not low <= len(email) <= high:
+        return RowProblem(
+            row, "email", f"{_show(email)} is {len(email)} characters long ({low} to {high}); row skipped"
+        )
+    if _text_problem(email) is not None or not EMAIL_PATTERN.match(email):
+        return RowProblem(row, "email", f"{_show(email)} is not an email address; row skipped")
+    return email
 
-    Row numbers are 1-based positions in the directory's answer, so that an operator can find the row.
+
+def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
+    """Turn raw user objects {email, displayName, domain} into DirectoryUsers, and every bad value into a RowProblem.
+
+    A row without a usable email is skipped; an unusable displayName or domain is ignored (the user keeps what
+    OpenMetadata has for that field) while the row's other fields still apply. Values are stripped and
+    NFC-normalised (so a name typed with combining accents compares equal to the composed one). Keys other than
+    the three are ignored. Row numbers are 1-based positions in the directory's answer, so that an operator can
+    find the row.
     """
     users: list[DirectoryUser] = []
     problems: list[RowProblem] = []
@@ -80,13 +144,9 @@ def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
         if not isinstance(item, dict):
             problems.append(RowProblem(row, "row", "is not an object; skipped"))
             continue
-        email = item.get("email")
-        if not isinstance(email, str) or not email.strip():
-            problems.append(RowProblem(row, "email", "is missing or empty; row skipped"))
-            continue
-        email = email.strip().lower()
-        if "@" not in email:
-            problems.append(RowProblem(row, "email", f"{email!r} is not an email address; row skipped"))
+        email = _email(row, item.get("email"))
+        if isinstance(email, RowProblem):
+            problems.append(email)
             continue
         display_name = _optional_text(row, "displayName", item.get("displayName"))
         domains = _domain_values(row, item.get("domain"))
