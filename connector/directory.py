@@ -52,7 +52,7 @@ class RowProblem:
 
 
 # basic.json#/definitions/email, which the server validates users' emails against: 6 to 127 characters.
-EMAIL_PATTERN = re.compile(r"^[\S.!#$%&’*+/=?^_`{|}~-]+@\S+\.\S+$")
+EMAIL_PATTERN = re.compile(r"^[\S.!#$%&’*+/=?^_`{|}~-]+@\S+\.\S+$")  # noqa: RUF001 - the schema's own pattern
 EMAIL_LENGTH = (6, 127)
 # OpenMetadata's user schema sets no maximum for displayName; entity names stop at 256 (basic.json `entityName`),
 # and a longer "name" in an HR feed is a data error, not a name.
