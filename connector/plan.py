@@ -49,6 +49,29 @@ class Plan:
         return sum(self.unknown_domains.values()) + sum(self.ambiguous_counts.values())
 
 
+class SafetyLimitError(Exception):
+    """The plan changes more users than the operator allows in one run; nothing may be written."""
+
+
+def check_safety_limits(plan: Plan, max_percent: float, max_count: int | None) -> None:
+    """Raise SafetyLimitError when the plan changes more than `max_percent` % of the matched users or more than
+    `max_count` users: a broken directory feed looks like a mass change, and a real one deserves a look first."""
+    changed = len(plan.changes)
+    share = 100.0 * changed / plan.matched if plan.matched else 0.0
+    exceeded = []
+    if max_percent < 100 and share > max_percent:
+        exceeded.append(f"more than maxChangePercent {max_percent:g}%")
+    if max_count is not None and changed > max_count:
+        exceeded.append(f"more than maxChangeCount {max_count}")
+    if exceeded:
+        raise SafetyLimitError(
+            f"Safety limit: the plan changes {changed} of {plan.matched} matched users ({share:.0f}%), "
+            f"{' and '.join(exceeded)}. Nothing was written. If these changes are expected (a first sync, a "
+            'reorganisation), review them and run again with a higher limit: maxChangePercent: "100" turns the '
+            'share check off, maxChangeCount: "N" allows N users.'
+        )
+
+
 def _domain_key(user: DirectoryUser) -> frozenset[str]:
     return frozenset(value.lower() for value in user.domains or ())
 

@@ -113,6 +113,23 @@ class UserUpdaterSettings(BaseModel):
         float,
         Field(ge=0, le=60, description="Exponential backoff factor between retries (0.5 -> 0.5 s, 1 s, 2 s, ...)."),
     ] = 0.5
+    max_change_percent: Annotated[
+        float,
+        Field(
+            ge=0,
+            le=100,
+            description="Safety limit: the largest share (in %) of matched users one run may change; a plan above it "
+            "stops the run before any write. '100' turns the share check off (e.g. for a first sync).",
+        ),
+    ] = 20.0
+    max_change_count: Annotated[
+        int | None,
+        Field(
+            ge=0,
+            description="Safety limit: the largest number of users one run may change; a plan above it stops the "
+            "run before any write. Default: no count limit.",
+        ),
+    ] = None
     max_retry_wait_seconds: Annotated[
         float,
         Field(gt=0, le=3600, description="Upper bound of one wait between retries, Retry-After included."),

@@ -47,7 +47,7 @@ from connector.catalog import DomainIndex, load_snapshot
 from connector.directory import DirectoryClient, parse_rows
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
-from connector.plan import Plan, build_plan
+from connector.plan import Plan, SafetyLimitError, build_plan, check_safety_limits
 from connector.report import SyncReport
 from connector.settings import UserUpdaterSettings
 from connector.writer import UserWriter, WriteError, describe_change
@@ -55,6 +55,7 @@ from connector.writer import UserWriter, WriteError, describe_change
 logger = logging.getLogger("metadata.Ingestion")
 
 PROGRESS_EVERY_SECONDS = 10.0
+PLANNED_CHANGES_SHOWN = 20
 
 
 class UserUpdaterSource(Source):
@@ -108,9 +109,11 @@ class UserUpdaterSource(Source):
             len(snapshot.domains.by_id),
             time.monotonic() - started,
         )
-        self.plan = plan = build_plan(users, snapshot, self.settings.fields)
+        plan = build_plan(users, snapshot, self.settings.fields)
         self._domains = snapshot.domains
         self._report_plan(plan)
+        self._check_safety_limits(plan)
+        self.plan = plan
         skipped_rows = {problem.row for problem in problems if problem.field in ("row", "email")}
         self.report = SyncReport.planned(plan, directory_rows=len(rows), invalid_rows=len(skipped_rows))
 
@@ -137,6 +140,17 @@ class UserUpdaterSource(Source):
             logger.info("%d directory users have no OpenMetadata user", len(plan.not_found))
         self.status.increment_record_count(plan.unchanged)
         logger.info("Plan: %d of %d matched users to update", len(plan.changes), plan.matched)
+
+    def _check_safety_limits(self, plan: Plan) -> None:
+        try:
+            check_safety_limits(plan, self.settings.max_change_percent, self.settings.max_change_count)
+        except SafetyLimitError:
+            # The operator decides on the changes themselves, so show them (the first ones) before stopping.
+            for change in plan.changes[:PLANNED_CHANGES_SHOWN]:
+                logger.info("Planned: %s", describe_change(change, self._domains))
+            if len(plan.changes) > PLANNED_CHANGES_SHOWN:
+                logger.info("Planned: ... and %d more", len(plan.changes) - PLANNED_CHANGES_SHOWN)
+            raise
 
     def _iter(self) -> Iterable[Either[Any]]:
         if self.plan is None:

@@ -1,6 +1,8 @@
 from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex, user_from_json
 from connector.directory import DirectoryUser
-from connector.plan import UserChange, build_plan
+import pytest
+
+from connector.plan import Plan, SafetyLimitError, UserChange, build_plan, check_safety_limits
 from connector.settings import SyncField
 
 FINANCE = Domain("d-fin", "Finance", "Finance")
@@ -151,3 +153,28 @@ def test_one_unknown_domain_among_several_leaves_the_domains_alone() -> None:
     plan = build_plan([row], snapshot(BRIAN), BOTH)
     assert plan.changes == []
     assert plan.unknown_domains == {"Nope": 1}
+
+
+def plan_changing(changed: int, matched: int) -> Plan:
+    return Plan(changes=[UserChange(BRIAN, display_name=f"B{i}") for i in range(changed)], unchanged=matched - changed)
+
+
+def test_safety_limit_on_the_share_of_matched_users() -> None:
+    check_safety_limits(plan_changing(2, 10), 20, None)
+    with pytest.raises(SafetyLimitError) as error:
+        check_safety_limits(plan_changing(3, 10), 20, None)
+    assert str(error.value).startswith(
+        "Safety limit: the plan changes 3 of 10 matched users (30%), more than maxChangePercent 20%. "
+        "Nothing was written."
+    )
+    assert 'maxChangePercent: "100" turns the share check off' in str(error.value)
+    check_safety_limits(plan_changing(10, 10), 100, None)
+    check_safety_limits(plan_changing(0, 0), 0, 0)
+
+
+def test_safety_limit_on_the_count() -> None:
+    check_safety_limits(plan_changing(5, 10), 100, 5)
+    with pytest.raises(SafetyLimitError, match=r"6 of 10 .* more than maxChangeCount 5\."):
+        check_safety_limits(plan_changing(6, 10), 100, 5)
+    with pytest.raises(SafetyLimitError, match="maxChangePercent 50% and more than maxChangeCount 5"):
+        check_safety_limits(plan_changing(6, 10), 50, 5)
