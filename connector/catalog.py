@@ -24,7 +24,9 @@ class Domain:
 class CatalogUser:
     """A user as OpenMetadata holds it; `domain_ids` are the user's own domains, inherited ones excluded.
 
-    `version` is the entity version as read, so that a later write can tell whether the user changed since."""
+    `version` is the entity version as read, so that a later write can tell whether the user changed since;
+    `listed_domain_ids` are the ids of all its domains, inherited ones included, in the server's order, which the
+    writer's JSON Patch `test` operations check."""
 
     id: str
     name: str
@@ -32,6 +34,7 @@ class CatalogUser:
     display_name: str | None
     domain_ids: tuple[str, ...]
     version: float = 0.0
+    listed_domain_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,8 @@ class CatalogSnapshot:
 
 
 def user_from_json(entity: dict[str, Any]) -> CatalogUser:
-    own = [ref["id"] for ref in entity.get("domains") or [] if not ref.get("inherited")]
+    refs = entity.get("domains") or []
+    own = [ref["id"] for ref in refs if not ref.get("inherited")]
     return CatalogUser(
         id=entity["id"],
         name=entity["name"],
@@ -86,6 +90,7 @@ def user_from_json(entity: dict[str, Any]) -> CatalogUser:
         display_name=entity.get("displayName") or None,
         domain_ids=tuple(own),
         version=float(entity.get("version") or 0.0),
+        listed_domain_ids=tuple(ref["id"] for ref in refs),
     )
 
 

@@ -157,11 +157,23 @@ class UserUpdaterSource(Source):
             raise RuntimeError("prepare() must run before the source is iterated")
         writer = UserWriter(self.api)
         last_progress = time.monotonic()
+        # Once OpenMetadata stops answering (retries included), the remaining users are failed without a request
+        # each: a server that went away would otherwise cost every user the whole retry budget.
+        gone: str | None = None
         for done, change in enumerate(self.plan.changes, start=1):
             description = describe_change(change, self._domains)
             try:
+                if gone is not None:
+                    raise WriteError(f"not attempted: {gone}")
                 writer.write(change)
             except WriteError as exc:
+                if exc.unreachable and gone is None:
+                    gone = f"OpenMetadata at {self.api.base_url} stopped answering ({exc})"
+                    logger.error(
+                        "%s after %d writes; the other users are not written. Rerun once it is back.",
+                        gone,
+                        self.report.updated,
+                    )
                 self.report.failed += 1
                 yield Either(
                     left=StackTraceError(

@@ -1,13 +1,25 @@
-"""Write one planned change: a JSON Patch of exactly the changed fields, then a check of what the server kept.
+"""Write one planned change: a JSON Patch of exactly the changed fields, guarded by `test` operations on the values
+the plan read, then a check of what the server kept.
 
 Why PATCH and nothing else: a PUT of a CreateUserRequest replaces roles and teams, and on a bot's PUT the
 server keeps non-empty domains; the SDK's PatchRequest path drops `domains`, keeps a non-empty displayName
 and reports HTTP failures as success. A patch names only the fields to change, so nothing else is touched.
+
+Concurrent edits: a patch must not overwrite a value it did not read. Before each changed field the patch tests
+the value as read: `/displayName` equal to the old name, `/domains/<i>/id` equal to each domain id as listed (own
+and inherited, in the server's order). Tests sit on the changed fields only, so a patch needs no permission beyond
+the change (a `test` on `/version` would need EditAll, and `version` does not move while one account's edits are
+consolidated). JSON Patch cannot test that a member is absent, so a user read without a displayName, or a domain
+appended to the list after the read, is not guarded. When a test fails (OpenMetadata answers HTTP 500 with
+Johnzon's "TEST fails" message and writes nothing), the user is read again and the change re-planned from the
+directory's values: written once more if still needed (the overwritten value is logged), dropped if the user now
+holds them, and failed if the user changes again in between.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jsonpatch
@@ -16,18 +28,34 @@ from connector.catalog import CatalogUser, DomainIndex, user_from_json
 from connector.openmetadata import OpenMetadataApi, OpenMetadataError
 from connector.plan import UserChange
 
+logger = logging.getLogger("metadata.Ingestion")
+
+# The text Apache Johnzon (OpenMetadata's JSON-P implementation) gives a failing `test`, inside a 500.
+TEST_FAILED_MARKER = "TEST fails"
+
 
 class WriteError(Exception):
-    """A change could not be written, or the server did not keep it."""
+    """A change could not be written, or the server did not keep it; `unreachable` when no answer came at all."""
+
+    def __init__(self, message: str, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
 
 
 def build_patch(change: UserChange) -> jsonpatch.JsonPatch:
-    """`add` sets a member whether or not it exists (RFC 6902 4.1), so the patch is the same for a user with no
-    displayName yet, and replaying it is harmless."""
+    """`test` the values read, then `add` the new ones. `add` sets a member whether or not it exists (RFC 6902
+    4.1), so the patch is the same for a user with no displayName yet."""
     operations: list[dict[str, Any]] = []
+    user = change.user
     if change.display_name is not None:
+        if user.display_name is not None:
+            operations.append({"op": "test", "path": "/displayName", "value": user.display_name})
         operations.append({"op": "add", "path": "/displayName", "value": change.display_name})
     if change.domains is not None:
+        operations.extend(
+            {"op": "test", "path": f"/domains/{index}/id", "value": domain_id}
+            for index, domain_id in enumerate(user.listed_domain_ids)
+        )
         operations.append(
             {
                 "op": "add",
@@ -51,6 +79,17 @@ def describe_change(change: UserChange, domains: DomainIndex) -> str:
     return f"user {change.user.name}: " + "; ".join(parts)
 
 
+def replan(change: UserChange, current: CatalogUser) -> UserChange | None:
+    """The same targets against the user as it is now: None when it already holds them."""
+    display_name = change.display_name if change.display_name != current.display_name else None
+    domains = change.domains
+    if domains is not None and set(current.domain_ids) == {domain.id for domain in domains}:
+        domains = None
+    if display_name is None and domains is None:
+        return None
+    return replace(change, user=current, display_name=display_name, domains=domains)
+
+
 def _verify(change: UserChange, written: CatalogUser) -> None:
     if change.display_name is not None and written.display_name != change.display_name:
         raise WriteError(
@@ -64,19 +103,59 @@ def _verify(change: UserChange, written: CatalogUser) -> None:
         )
 
 
+class _Conflict(Exception):
+    """A `test` operation failed: the user changed since it was read."""
+
+
 @dataclass
 class UserWriter:
     api: OpenMetadataApi
 
     def write(self, change: UserChange) -> CatalogUser:
         """Send the patch and return the user as the server now holds it; raise WriteError otherwise."""
-        patch = build_patch(change)
         try:
-            answer = self.api.patch(f"/users/{change.user.id}", list(patch))
+            return self._send(change)
+        except _Conflict:
+            pass
+        current = self._read(change.user)
+        again = replan(change, current)
+        if again is None:
+            logger.info(
+                "user %s: changed in OpenMetadata during the run and now holds the directory's values", current.name
+            )
+            return current
+        logger.warning(
+            "user %s: changed in OpenMetadata since it was read (displayName %r, %d own domain(s) now); "
+            "re-planned from the directory and written again",
+            current.name,
+            current.display_name,
+            len(current.domain_ids),
+        )
+        try:
+            return self._send(again)
+        except _Conflict:
+            raise WriteError(
+                "the user changed again while being written; nothing written, the next run retries"
+            ) from None
+
+    def _send(self, change: UserChange) -> CatalogUser:
+        try:
+            answer = self.api.patch(f"/users/{change.user.id}", list(build_patch(change)))
         except OpenMetadataError as exc:
-            raise WriteError(str(exc)) from None
+            if exc.status == 500 and TEST_FAILED_MARKER in str(exc):
+                raise _Conflict from None
+            raise WriteError(str(exc), unreachable=exc.status is None) from None
         if not isinstance(answer, dict) or "id" not in answer:
             raise WriteError("OpenMetadata answered the patch without the updated user")
         written = user_from_json(answer)
         _verify(change, written)
         return written
+
+    def _read(self, user: CatalogUser) -> CatalogUser:
+        try:
+            return user_from_json(self.api.get(f"/users/{user.id}", {"fields": "domains"}))
+        except OpenMetadataError as exc:
+            raise WriteError(
+                f"the user changed since it was read, and reading it again failed: {exc}",
+                unreachable=exc.status is None,
+            ) from None

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # `make demo`: start the OpenMetadata sandbox (:8585) and the directory server (:4000), sync twice, stop both.
+# DEMO_OM_PORT and DEMO_DIRECTORY_PORT move the two servers to other ports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 DEMO=.demo
-OM=http://localhost:8585/api
+OM_PORT=${DEMO_OM_PORT:-8585}
+DIRECTORY_PORT=${DEMO_DIRECTORY_PORT:-4000}
+OM=http://localhost:$OM_PORT/api
 mkdir -p "$DEMO"
 rm -f "$DEMO"/sandbox.db*   # a fresh catalog each time, so the first sync always has work to do
 
@@ -20,13 +23,26 @@ wait_for() {  # wait_for NAME URL LOG
   echo "$1 did not start; its log ($3):" >&2; cat "$3" >&2; exit 1
 }
 
-echo "== Starting the OpenMetadata sandbox on :8585 and the directory server on :4000 (logs in $DEMO/)"
-"$BIN/openmetadata-sandbox" serve --port 8585 --db "$DEMO/sandbox.db" --demo > "$DEMO/sandbox.log" 2>&1 &
+echo "== Starting the OpenMetadata sandbox on :$OM_PORT and the directory server on :$DIRECTORY_PORT (logs in $DEMO/)"
+"$BIN/openmetadata-sandbox" serve --port "$OM_PORT" --db "$DEMO/sandbox.db" --demo > "$DEMO/sandbox.log" 2>&1 &
 pids+=($!)
-"$BIN/directory-server" --port 4000 > "$DEMO/directory.log" 2>&1 &
+"$BIN/directory-server" --port "$DIRECTORY_PORT" > "$DEMO/directory.log" 2>&1 &
 pids+=($!)
 wait_for "The sandbox" "$OM/v1/system/version" "$DEMO/sandbox.log"
-wait_for "The directory server" "http://localhost:4000/graphql" "$DEMO/directory.log"
+wait_for "The directory server" "http://localhost:$DIRECTORY_PORT/graphql" "$DEMO/directory.log"
+
+# The shipped workflow, pointed at these ports. Every demo user differs from the directory, so the first sync
+# changes 3 of 3 users: a backfill, which the default safety limit (maxChangePercent 20) would stop.
+CONFIG="$DEMO/user_updater.yaml"
+"$BIN/python" - "$OM" "http://localhost:$DIRECTORY_PORT" "$CONFIG" <<'PY'
+import sys, yaml
+om, directory, target = sys.argv[1:]
+config = yaml.safe_load(open("user_updater.yaml"))
+options = config["source"]["serviceConnection"]["config"]["connectionOptions"]
+options.update({"graphqlEndpoint": directory, "maxChangePercent": "100"})
+config["workflowConfig"]["openMetadataServerConfig"]["hostPort"] = om
+yaml.safe_dump(config, open(target, "w"), sort_keys=False)
+PY
 
 # The sync runs as `user-sync`, a non-bot service user whose role may edit users (bots may not edit display names).
 OPENMETADATA_JWT_TOKEN="$("$BIN/openmetadata-sandbox" token user-sync --db "$DEMO/sandbox.db")"
@@ -34,12 +50,12 @@ export OPENMETADATA_JWT_TOKEN
 
 "$BIN/python" scripts/show_users.py "$OM" "OpenMetadata users before the sync (* = inherited from a team)"
 echo
-echo "== First sync: metadata ingest -c user_updater.yaml"
-"$BIN/metadata" ingest -c user_updater.yaml 2>&1 | grep -v -e FutureWarning -e "warnings.warn" | tee "$DEMO/run1.log"
+echo "== First sync: metadata ingest -c $CONFIG (user_updater.yaml with maxChangePercent \"100\" for this backfill)"
+"$BIN/metadata" ingest -c "$CONFIG" 2>&1 | grep -v -e FutureWarning -e "warnings.warn" | tee "$DEMO/run1.log"
 "$BIN/python" scripts/show_users.py "$OM" "OpenMetadata users after the sync (teams and roles untouched)"
 echo
 echo "== Second sync: the directory has not changed, so nothing is written"
-"$BIN/metadata" ingest -c user_updater.yaml 2>&1 | grep -v -e FutureWarning -e "warnings.warn" | tee "$DEMO/run2.log"
+"$BIN/metadata" ingest -c "$CONFIG" 2>&1 | grep -v -e FutureWarning -e "warnings.warn" | tee "$DEMO/run2.log"
 echo
 grep -h "User sync summary" "$DEMO/run1.log" | sed 's/.*User sync summary: /first run:  /'
 grep -h "User sync summary" "$DEMO/run2.log" | sed 's/.*User sync summary: /second run: /'

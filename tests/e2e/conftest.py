@@ -20,6 +20,9 @@ from tests.support.servers import RunningServer, start_server
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 SHIPPED_YAML = ROOT / "user_updater.yaml"
+# Every demo user differs from the directory, so each test's first sync changes most matched users: a backfill,
+# which the default safety limit (20%) would stop. Tests of the limit pass their own value.
+BACKFILL = {"maxChangePercent": "100"}
 
 
 @dataclass
@@ -111,7 +114,7 @@ def workflow_config(
     """The shipped YAML as a dict, pointed at the test's servers, with extra connectionOptions."""
     config: dict[str, Any] = yaml.safe_load(SHIPPED_YAML.read_text())
     connection = config["source"]["serviceConnection"]["config"]
-    connection["connectionOptions"].update({"graphqlEndpoint": endpoint, **options})
+    connection["connectionOptions"].update({"graphqlEndpoint": endpoint, **BACKFILL, **options})
     server = config["workflowConfig"]["openMetadataServerConfig"]
     server["hostPort"] = sandbox.url
     server["securityConfig"]["jwtToken"] = token

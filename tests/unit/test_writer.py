@@ -1,34 +1,62 @@
+from dataclasses import replace
 from typing import Any
 
+import jsonpatch
 import pytest
 
 from connector.catalog import CatalogUser, Domain, DomainIndex
 from connector.openmetadata import OpenMetadataError
 from connector.plan import UserChange
-from connector.writer import UserWriter, WriteError, build_patch, describe_change
+from connector.writer import UserWriter, WriteError, build_patch, describe_change, replan
 
 FINANCE = Domain("d-fin", "Finance", "Finance")
 MARKETING = Domain("d-mkt", "Marketing", "Marketing")
-BRIAN = CatalogUser("u-b", "brian_smith7", "brian_smith7@gmail.com", "Brian", ("d-mkt",))
+BRIAN = CatalogUser("u-b", "brian_smith7", "brian_smith7@gmail.com", "Brian", ("d-mkt",), 0.2, ("d-mkt",))
+AARON = CatalogUser("u-a", "aaron", "aaron@x.org", None, (), 0.1, ("d-inherited",))
 
 
-def test_patch_holds_exactly_the_changed_fields() -> None:
+def test_patch_tests_the_values_read_and_sets_exactly_the_changed_fields() -> None:
     assert list(build_patch(UserChange(BRIAN, display_name="Brian Smith"))) == [
-        {"op": "add", "path": "/displayName", "value": "Brian Smith"}
+        {"op": "test", "path": "/displayName", "value": "Brian"},
+        {"op": "add", "path": "/displayName", "value": "Brian Smith"},
     ]
     assert list(build_patch(UserChange(BRIAN, domains=(FINANCE,)))) == [
-        {"op": "add", "path": "/domains", "value": [{"id": "d-fin", "type": "domain"}]}
+        {"op": "test", "path": "/domains/0/id", "value": "d-mkt"},
+        {"op": "add", "path": "/domains", "value": [{"id": "d-fin", "type": "domain"}]},
     ]
     assert [op["path"] for op in build_patch(UserChange(BRIAN, "Brian Smith", (FINANCE,)))] == [
         "/displayName",
+        "/displayName",
+        "/domains/0/id",
         "/domains",
     ]
 
 
 def test_patch_applies_to_a_user_without_display_name() -> None:
-    document = {"id": "u-a", "name": "aaron", "teams": [{"id": "t"}]}
-    patched = build_patch(UserChange(BRIAN, display_name="Aaron Johnson")).apply(document)
+    """Absence cannot be tested in JSON Patch: a user read without a displayName gets only the `add`."""
+    document = {"id": "u-a", "name": "aaron", "teams": [{"id": "t"}], "domains": [{"id": "d-inherited"}]}
+    patched = build_patch(UserChange(AARON, display_name="Aaron Johnson")).apply(document)
     assert patched == {**document, "displayName": "Aaron Johnson"}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"id": "u-b", "displayName": "Brian S.", "domains": [{"id": "d-mkt"}]},
+        {"id": "u-b", "displayName": "Brian", "domains": [{"id": "d-fin"}]},
+        {"id": "u-b", "displayName": "Brian", "domains": []},
+    ],
+)
+def test_patch_fails_on_a_user_changed_since_the_read(document: dict[str, Any]) -> None:
+    with pytest.raises(jsonpatch.JsonPatchTestFailed):
+        build_patch(UserChange(BRIAN, "Brian Smith", (FINANCE,))).apply(document)
+
+
+def test_replan_keeps_only_what_still_differs() -> None:
+    change = UserChange(BRIAN, "Brian Smith", (FINANCE,))
+    now = replace(BRIAN, display_name="Brian Smith", version=0.3)
+    assert replan(change, now) == UserChange(now, None, (FINANCE,))
+    assert replan(change, replace(now, domain_ids=("d-fin",))) is None
 
 
 def test_change_is_described_for_the_log() -> None:
@@ -43,17 +71,25 @@ def test_change_is_described_for_the_log() -> None:
 
 
 class FakeApi:
-    """Stands in for OpenMetadataApi.patch: answers with a prepared entity or raises."""
+    """Stands in for OpenMetadataApi: each patch takes the next prepared answer (an entity, or an error to raise);
+    a GET answers `current`."""
 
-    def __init__(self, answer: Any = None, error: OpenMetadataError | None = None) -> None:
-        self.answer, self.error = answer, error
+    def __init__(self, *answers: Any, error: OpenMetadataError | None = None, current: Any = None) -> None:
+        self.answers = list(answers) if answers else [error]
+        self.current = current
         self.sent: list[tuple[str, list[dict[str, Any]]]] = []
+        self.reads: list[tuple[str, dict[str, Any]]] = []
 
     def patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
         self.sent.append((path, operations))
-        if self.error:
-            raise self.error
-        return self.answer
+        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+        if isinstance(answer, OpenMetadataError):
+            raise answer
+        return answer
+
+    def get(self, path: str, params: dict[str, Any]) -> Any:
+        self.reads.append((path, params))
+        return self.current
 
 
 def entity(display_name: str | None, domains: list[dict[str, Any]]) -> dict[str, Any]:
@@ -96,3 +132,39 @@ def test_http_errors_become_write_errors_with_the_servers_reason() -> None:
     error = OpenMetadataError("PATCH /users/u-b: HTTP 403: operation EditDisplayName denied", status=403)
     with pytest.raises(WriteError, match="HTTP 403: operation EditDisplayName denied"):
         writer(FakeApi(error=error)).write(UserChange(BRIAN, "Brian Smith"))
+
+
+TEST_FAILED = OpenMetadataError(
+    "PATCH /users/u-b: HTTP 500: An exception with message [JsonPatchOperation.TEST fails! Values are not equal] "
+    "was thrown while processing request.",
+    status=500,
+)
+
+
+def test_a_failed_test_rereads_the_user_and_writes_the_directory_values_once_more() -> None:
+    renamed = entity("Brian S.", [{"id": "d-mkt"}])
+    api = FakeApi(TEST_FAILED, entity("Brian Smith", [{"id": "d-fin"}]), current=renamed)
+    written = writer(api).write(UserChange(BRIAN, "Brian Smith", (FINANCE,)))
+    assert written.display_name == "Brian Smith"
+    assert api.reads == [("/users/u-b", {"fields": "domains"})]
+    assert api.sent[1][1][0] == {"op": "test", "path": "/displayName", "value": "Brian S."}
+
+
+def test_a_failed_test_on_a_user_that_already_holds_the_values_writes_nothing_more() -> None:
+    api = FakeApi(TEST_FAILED, current=entity("Brian Smith", [{"id": "d-fin"}]))
+    assert writer(api).write(UserChange(BRIAN, "Brian Smith", (FINANCE,))).display_name == "Brian Smith"
+    assert len(api.sent) == 1
+
+
+def test_a_user_that_changes_again_fails_clearly() -> None:
+    api = FakeApi(TEST_FAILED, current=entity("Brian S.", [{"id": "d-mkt"}]))
+    with pytest.raises(WriteError, match="changed again while being written; nothing written"):
+        writer(api).write(UserChange(BRIAN, "Brian Smith", (FINANCE,)))
+    assert len(api.sent) == 2
+
+
+def test_no_answer_at_all_is_marked_unreachable() -> None:
+    api = FakeApi(error=OpenMetadataError("PATCH /users/u-b: could not connect"))
+    with pytest.raises(WriteError) as error:
+        writer(api).write(UserChange(BRIAN, "Brian Smith"))
+    assert error.value.unreachable
