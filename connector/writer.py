@@ -103,7 +103,7 @@ def _verify(change: UserChange, written: CatalogUser) -> None:
         )
 
 
-class _Conflict(Exception):
+class _ConflictError(Exception):
     """A `test` operation failed: the user changed since it was read."""
 
 
@@ -115,7 +115,7 @@ class UserWriter:
         """Send the patch and return the user as the server now holds it; raise WriteError otherwise."""
         try:
             return self._send(change)
-        except _Conflict:
+        except _ConflictError:
             pass
         current = self._read(change.user)
         again = replan(change, current)
@@ -133,7 +133,7 @@ class UserWriter:
         )
         try:
             return self._send(again)
-        except _Conflict:
+        except _ConflictError:
             raise WriteError(
                 "the user changed again while being written; nothing written, the next run retries"
             ) from None
@@ -143,7 +143,7 @@ class UserWriter:
             answer = self.api.patch(f"/users/{change.user.id}", list(build_patch(change)))
         except OpenMetadataError as exc:
             if exc.status == 500 and TEST_FAILED_MARKER in str(exc):
-                raise _Conflict from None
+                raise _ConflictError from None
             raise WriteError(str(exc), unreachable=exc.status is None) from None
         if not isinstance(answer, dict) or "id" not in answer:
             raise WriteError("OpenMetadata answered the patch without the updated user")

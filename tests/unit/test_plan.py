@@ -1,7 +1,7 @@
-from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex, user_from_json
-from connector.directory import DirectoryUser
 import pytest
 
+from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex, user_from_json
+from connector.directory import DirectoryUser
 from connector.plan import Plan, SafetyLimitError, UserChange, build_plan, check_safety_limits
 from connector.settings import SyncField
 
