@@ -132,6 +132,27 @@ def test_a_test_op_on_an_unmapped_path_makes_the_patch_need_edit_all(sandbox: Sa
     assert response.json()["message"].endswith("operations [EditAll] not allowed")
 
 
+def test_a_test_op_on_display_name_needs_only_edit_display_name(sandbox: Sandbox) -> None:
+    principal = sandbox.new_principal(
+        [{"name": "NamesOnly", "resources": ["user"], "operations": ["EditDisplayName"], "effect": "allow"}]
+    )
+    user = sandbox.new_user(displayName="Old")
+    response = sandbox.patch(
+        principal,
+        user["id"],
+        [
+            {"op": "test", "path": "/displayName", "value": "Old"},
+            {"op": "add", "path": "/displayName", "value": "New"},
+        ],
+    )
+    assert response.status_code == 200, response.text
+    guarded = [
+        {"op": "test", "path": "/displayName", "value": "New"},
+        {"op": "add", "path": "/displayName", "value": "X"},
+    ]
+    assert sandbox.patch("ingestion-bot", user["id"], guarded).status_code == 403
+
+
 def permissions(sandbox: Sandbox, who: str, resource: str = "user", **params: str) -> dict[str, dict[str, Any]]:
     response = sandbox.get(who, f"/v1/permissions/{resource}", params=params)
     assert response.status_code == 200, response.text

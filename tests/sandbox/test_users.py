@@ -355,3 +355,21 @@ def test_soft_delete_needs_delete_and_hides_the_user_from_patches_and_lists(sand
     assert patch.json()["message"] == f"user instance for {user['id']} not found"
     listed = sandbox.get("admin", "/v1/users", params={"limit": 1000}).json()["data"]
     assert user["id"] not in {entry["id"] for entry in listed}
+
+
+def test_test_ops_on_listed_domain_ids_pass_until_the_list_changes(sandbox: Sandbox) -> None:
+    """The connector tests `/domains/<i>/id` with the ids a GET listed (own and inherited, in the server's order);
+    the patch applies to the same merged list, so those tests pass, and fail once the user's domains change."""
+    team = sandbox.entity("teams", "Marketing Team")
+    finance = sandbox.entity("domains", "Finance")
+    user = sandbox.new_user(teams=[team["id"]], domains=["Finance"])
+    listed = [ref["id"] for ref in sandbox.user(user["name"])["domains"]]
+    assert len(listed) == 2
+    tests = [{"op": "test", "path": f"/domains/{i}/id", "value": domain_id} for i, domain_id in enumerate(listed)]
+    finance_only = [{"op": "add", "path": "/domains", "value": [{"id": finance["id"], "type": "domain"}]}]
+    assert sandbox.patch("user-sync", user["id"], [*tests, *finance_only]).status_code == 200
+    cleared = sandbox.patch("user-sync", user["id"], [{"op": "add", "path": "/domains", "value": []}])
+    assert cleared.status_code == 200
+    stale = sandbox.patch("user-sync", user["id"], [*tests, *finance_only])
+    assert stale.status_code == 500
+    assert "TEST fails" in stale.json()["message"]
