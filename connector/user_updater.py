@@ -44,7 +44,7 @@ from metadata.ingestion.api.steps import InvalidSourceException, Source
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
 from connector.catalog import DomainIndex, load_snapshot
-from connector.directory import DirectoryClient, parse_rows
+from connector.directory import DirectoryClient, DirectoryError, parse_rows
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
 from connector.plan import Plan, SafetyLimitError, build_plan, check_safety_limits
@@ -90,6 +90,11 @@ class UserUpdaterSource(Source):
 
         started = time.monotonic()
         rows = self.directory.read()
+        if not rows:
+            # An HR feed that lost everyone is far likelier than a company without people.
+            raise DirectoryError(
+                f"the directory at {self.directory.endpoint} answered with no users; stopping without a write"
+            )
         users, problems = parse_rows(rows)
         logger.info(
             "Read %d users from the directory at %s in %.1fs",

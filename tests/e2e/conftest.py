@@ -63,22 +63,37 @@ class Sandbox:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    db = tmp_path / "sandbox.db"
-    server = start_server([str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(db), "--demo"])
+def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., tuple[Sandbox, RunningServer]]]:
+    """Start a demo sandbox on `tmp_path/sandbox.db` (kept across restarts) with extra `serve` options."""
+    servers: list[RunningServer] = []
+
+    def start(*extra: str) -> tuple[Sandbox, RunningServer]:
+        db = tmp_path / "sandbox.db"
+        servers.append(
+            start_server([str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(db), "--demo", *extra])
+        )
+        return Sandbox(url=f"{servers[-1].url}/api", db=db), servers[-1]
+
     try:
-        yield Sandbox(url=f"{server.url}/api", db=db)
+        yield start
     finally:
-        server.stop()
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture
-def start_directory(tmp_path: Path) -> Iterator[Callable[[list[dict[str, Any]] | None], str]]:
-    """Start a directory server with the given users (None: the bundled demo data); returns its URL."""
+def sandbox(start_sandbox: Callable[..., tuple[Sandbox, RunningServer]]) -> Sandbox:
+    return start_sandbox()[0]
+
+
+@pytest.fixture
+def start_directory(tmp_path: Path) -> Iterator[Callable[..., str]]:
+    """Start a directory server with the given users (None: the bundled demo data) and extra options (`--raw`,
+    `--fault ...`); returns its URL."""
     servers: list[RunningServer] = []
 
-    def start(users: list[dict[str, Any]] | None = None) -> str:
-        args = [str(BIN / "directory-server"), "--port", "0"]
+    def start(users: list[Any] | None = None, *extra: str) -> str:
+        args = [str(BIN / "directory-server"), "--port", "0", *extra]
         if users is not None:
             data = tmp_path / f"directory-{len(servers)}.json"
             data.write_text(json.dumps(users))

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from faults import BASE_KINDS, RuleError, parse_rule
-from tests.support.servers import RunningServer, start_server
+from tests.support.servers import RunningServer, set_faults, start_server
 
 BIN = Path(sys.executable).parent
 QUERY = {"query": "{ users { email displayName domain } }"}
@@ -55,13 +55,6 @@ def directory(request: pytest.FixtureRequest) -> Iterator[RunningServer]:
     server.stop()
 
 
-def set_rules(server: RunningServer, *rules: str) -> dict[str, Any]:
-    response = requests.put(f"{server.url}/__faults", json={"rules": list(rules)}, timeout=5)
-    response.raise_for_status()
-    body: dict[str, Any] = response.json()
-    return body
-
-
 def post(server: RunningServer, payload: dict[str, Any] = QUERY, timeout: float = 5) -> requests.Response:
     return requests.post(f"{server.url}/graphql", json=payload, timeout=timeout)
 
@@ -73,12 +66,12 @@ def test_status_faults_then_the_real_answer(directory: RunningServer) -> None:
     assert second.status_code == 503
     assert third.status_code == 200
     assert len(third.json()["data"]["users"]) == 3
-    assert set_rules(directory)["rules"] == []
+    assert set_faults(directory)["rules"] == []
 
 
 @pytest.mark.parametrize("directory", [["--fault-slow-seconds", "2"]], indirect=True)
 def test_drop_and_slow(directory: RunningServer) -> None:
-    set_rules(directory, "POST /graphql: drop, slow")
+    set_faults(directory, "POST /graphql: drop, slow")
     with pytest.raises(requests.ConnectionError):
         post(directory)
     with pytest.raises(requests.Timeout):
@@ -89,7 +82,7 @@ def test_drop_and_slow(directory: RunningServer) -> None:
 
 @pytest.mark.parametrize("directory", [[]], indirect=True)
 def test_graphql_faults(directory: RunningServer) -> None:
-    set_rules(directory, "POST /graphql: errors, partial, malformed, html, empty")
+    set_faults(directory, "POST /graphql: errors, partial, malformed, html, empty")
     errors = post(directory).json()
     assert errors["data"] is None
     assert errors["errors"][0]["message"].startswith("injected fault")
@@ -155,3 +148,9 @@ def test_sandbox_takes_the_same_rules(tmp_path: Path) -> None:
         assert requests.get(url, timeout=5).json()["version"] == "1.9.11"
     finally:
         server.stop()
+
+
+def test_a_bad_rule_stops_the_server_at_start(tmp_path: Path) -> None:
+    db = str(tmp_path / "om.db")
+    with pytest.raises(RuntimeError, match="unknown kind 'teapot'"):
+        start_server([str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", db, "--fault", "/x: teapot"])

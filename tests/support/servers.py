@@ -15,6 +15,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import requests
 
 READY_PREFIX = "READY "
 
@@ -74,3 +77,18 @@ def start_server(
     server = RunningServer(process=process, url="", output=output)
     server.stop()
     raise RuntimeError(f"{args[0]} did not become ready within {timeout}s:\n{server.log()}")
+
+
+def set_faults(server: RunningServer, *rules: str) -> dict[str, Any]:
+    """Replace the fault rules of a server started with `--fault-control`; returns the rules now in force."""
+    response = requests.put(f"{server.url}/__faults", json={"rules": list(rules)}, timeout=10)
+    response.raise_for_status()
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def fault_counts(server: RunningServer) -> dict[str, int]:
+    """How many requests each fault rule of the server has decided so far."""
+    response = requests.get(f"{server.url}/__faults", timeout=10)
+    response.raise_for_status()
+    return {rule["rule"]: rule["matched"] for rule in response.json()["rules"]}
