@@ -196,9 +196,8 @@ def test_a_user_changed_between_read_and_write_is_read_again_not_overwritten_bli
     sandbox: Sandbox, start_directory: StartDirectory
 ) -> None:
     """In-process workflow, so that the catalog can change between the plan (prepare) and the writes."""
-    workflow = MetadataWorkflow.create(
-        workflow_config(sandbox, start_directory(None), sandbox.token("user-sync"), **FAST)
-    )
+    token = sandbox.token("user-sync")
+    workflow = MetadataWorkflow.create(workflow_config(sandbox, start_directory(None), token, **FAST))
     brian, admin = sandbox.user("brian_smith7"), sandbox.user("admin")
     finance = sandbox.get("/v1/domains/name/Finance")
     renamed = [{"op": "add", "path": "/displayName", "value": "Brian S."}]
@@ -214,4 +213,8 @@ def test_a_user_changed_between_read_and_write_is_read_again_not_overwritten_bli
     assert api.writes == 5
     patched_admin = sandbox.user("admin")
     assert patched_admin["changeDescription"]["fieldsAdded"][0]["name"] == "displayName"
+    source = workflow.source
+    for part in (source.settings, source.api, source.directory, source.report, source.plan, source.status):
+        assert token not in repr(part)
+        assert token not in repr(vars(part)) if hasattr(part, "__dict__") else True
     workflow.stop()
