@@ -10,7 +10,8 @@ def test_each_fault_names_its_outcome_and_tests_that_exist() -> None:
     table = table_rows("reliability.md", 4)
     assert len(table) >= 20
     for fault, seen, written, tests in table:
-        assert seen and written, f"outcome missing for: {fault}"
+        assert seen, f"what the user sees is missing for: {fault}"
+        assert written, f"what is written is missing for: {fault}"
         named = named_tests(tests)
         missing = [name for name in named if name not in existing]
         assert not missing, f"{fault}: tests {missing} do not exist"
