@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -34,7 +35,7 @@ async def _html(ctx: FaultContext) -> None:
     await ctx.answer(HTMLResponse(page, status_code=502))
 
 
-async def _rewrite(ctx: FaultContext, change: Any) -> None:
+async def _rewrite(ctx: FaultContext, change: Callable[[dict[str, Any], dict[str, Any]], None]) -> None:
     """Run the real query, let `change(body, variables)` alter its JSON answer, and send that."""
     request_body = b""
     more = True

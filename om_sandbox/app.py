@@ -33,7 +33,7 @@ class Options:
     version: str = "1.9.11"
     demo: bool = False
     write_latency_ms: int = 0
-    # Extra ASGI middleware (outermost last), e.g. fault injection added by later work.
+    # Extra Starlette middleware (outermost last). Fault injection wraps the whole app instead (see `faults.wrap`).
     middleware: list[Middleware] = field(default_factory=list)
 
 
