@@ -16,6 +16,7 @@ from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 from metadata.utils.ssl_registry import get_verify_ssl_fn
 
+from connector.credentials import WORKFLOW_TOKEN, AccountToken
 from connector.http import build_session, describe_request_error
 from connector.settings import UserUpdaterSettings
 
@@ -43,12 +44,18 @@ def _server_message(response: requests.Response) -> str:
 class OpenMetadataApi:
     """Minimal typed access to the endpoints the connector needs, under `<hostPort>/v1`."""
 
-    def __init__(self, metadata: OpenMetadata, settings: UserUpdaterSettings) -> None:
+    def __init__(
+        self, metadata: OpenMetadata, settings: UserUpdaterSettings, token: AccountToken | None = None
+    ) -> None:
         config = metadata.config
         self.base_url = config.hostPort.rstrip("/") + "/" + (config.apiVersion or "v1")
         self._timeout = settings.request_timeout_seconds
         # The provider may refresh its token; ask it for every request rather than caching the header.
         self._token = metadata._auth_provider.get_access_token
+        self.token_origin = WORKFLOW_TOKEN
+        if token is not None:
+            self._token = lambda: (token.value.get_secret_value(), 0)
+            self.token_origin = token.origin
         self._session = build_session(
             max_retries=settings.max_retries,
             backoff_seconds=settings.retry_backoff_seconds,

@@ -68,29 +68,53 @@ def _describe(entry: dict[str, Any]) -> str:
     return ", ".join(parts) if parts else "no rule allows it"
 
 
-def check_permissions(api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField]) -> None:
-    """Raise MissingPermissionError naming the operation, the deciding rule/policy/role and the remedy."""
+@dataclass(frozen=True)
+class FieldAccess:
+    """What OpenMetadata answers for editing one user field: the operation it needs and the deciding rule."""
+
+    field: SyncField
+    operation: str
+    access: str
+    decided_by: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.access in ALLOWED
+
+    def __str__(self) -> str:
+        return f"{self.operation} '{self.access}' ({self.decided_by})"
+
+
+def field_access(api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField]) -> list[FieldAccess]:
+    """The server's answer for each field, in a stable order; MissingPermissionError if it cannot be asked."""
     try:
         answer = api.get("/permissions/user")
     except OpenMetadataError as exc:
         raise MissingPermissionError(f"cannot ask OpenMetadata what {principal} may do on users: {exc}") from None
     entries = {entry.get("operation"): entry for entry in answer.get("permissions", [])}
-    problems = []
+    result = []
     for field in sorted(fields, key=lambda f: f.value):
         operation = required_operation(field, set(entries))
         entry = entries.get(operation, {"access": "notAllow"})
-        access = entry.get("access", "notAllow")
-        if access not in ALLOWED:
+        result.append(FieldAccess(field, operation, entry.get("access", "notAllow"), _describe(entry)))
+    return result
+
+
+def check_permissions(api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField]) -> None:
+    """Raise MissingPermissionError naming the operation, the deciding rule/policy/role and the remedy."""
+    problems = []
+    for access in field_access(api, principal, fields):
+        if not access.allowed:
             problems.append(
-                f"editing users' {field.value} needs {operation}, which OpenMetadata answers "
-                f"'{access}' for {principal} ({_describe(entry)})"
+                f"editing users' {access.field.value} needs {access.operation}, which OpenMetadata answers "
+                f"'{access.access}' for {principal} ({access.decided_by})"
             )
-        elif access == "conditionalAllow":
+        elif access.access == "conditionalAllow":
             logger.warning(
                 "%s may edit users' %s only under a condition (%s); OpenMetadata decides per user",
                 principal,
-                field.value,
-                _describe(entry),
+                access.field.value,
+                access.decided_by,
             )
     if problems:
         raise MissingPermissionError("; ".join(problems) + f". Nothing was written. {REMEDY}.")

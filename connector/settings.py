@@ -8,6 +8,7 @@ defaults, and turns every problem into one message that names the option, before
 from __future__ import annotations
 
 import json
+import re
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +21,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -34,6 +36,8 @@ class SyncField(str, Enum):
 class SettingsError(ValueError):
     """connectionOptions cannot be turned into settings; the message names each offending option."""
 
+
+ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 USERS_LIST_QUERY = "{ users { email displayName domain } }"
 USERS_RELAY_QUERY = (
@@ -134,6 +138,22 @@ class UserUpdaterSettings(BaseModel):
         float,
         Field(gt=0, le=3600, description="Upper bound of one wait between retries, Retry-After included."),
     ] = 60.0
+    open_metadata_token_env: Annotated[
+        str | None,
+        Field(
+            description="Name of an environment variable, on the machine that runs the workflow, holding the "
+            "token of the account to write as (not the token itself). Overrides the workflow's token for the "
+            "connector's own requests; meant for runs deployed from the OpenMetadata UI, which carry the "
+            "ingestion-bot's token.",
+        ),
+    ] = None
+    open_metadata_token_file: Annotated[
+        Path | None,
+        Field(
+            description="Path of a file, on the machine that runs the workflow, holding the token of the account "
+            "to write as; like openMetadataTokenEnv, for a secret mounted as a file."
+        ),
+    ] = None
 
     @field_validator("graphql_headers", mode="before")
     @classmethod
@@ -168,6 +188,21 @@ class UserUpdaterSettings(BaseModel):
         if value is not None and not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value
+
+    @field_validator("open_metadata_token_env")
+    @classmethod
+    def _env_var_name(cls, value: str | None) -> str | None:
+        # `metadata ingest` expands ${VAR} in the file: a value written as "${TOKEN}" arrives as the token itself,
+        # so the message must not echo what it got.
+        if value is not None and not ENV_VAR_NAME.fullmatch(value):
+            raise ValueError("must be the name of an environment variable (letters, digits, _), not ${...} or a token")
+        return value
+
+    @model_validator(mode="after")
+    def _one_token_source(self) -> UserUpdaterSettings:
+        if self.open_metadata_token_env and self.open_metadata_token_file:
+            raise ValueError("set openMetadataTokenEnv or openMetadataTokenFile, not both")
+        return self
 
     @property
     def query(self) -> str:

@@ -38,12 +38,20 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from metadata.generated.schema.entity.automations.testServiceConnection import TestServiceConnectionRequest
+from metadata.generated.schema.entity.automations.workflow import Workflow as AutomationWorkflow
+from metadata.generated.schema.entity.services.connections.database.customDatabaseConnection import (
+    CustomDatabaseConnection,
+)
+from metadata.generated.schema.entity.services.connections.testConnectionResult import TestConnectionResult
 from metadata.generated.schema.metadataIngestion.workflow import Source as WorkflowSource
 from metadata.ingestion.api.models import Either, StackTraceError
 from metadata.ingestion.api.steps import InvalidSourceException, Source
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
 from connector.catalog import DomainIndex, load_snapshot
+from connector.check import ConnectionCheck
+from connector.credentials import load_token
 from connector.directory import DirectoryClient, DirectoryError, parse_rows
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
@@ -65,7 +73,7 @@ class UserUpdaterSource(Source):
         super().__init__()
         self.metadata = metadata
         self.settings = settings
-        self.api = OpenMetadataApi(metadata, settings)
+        self.api = OpenMetadataApi(metadata, settings, load_token(settings))
         self.directory = DirectoryClient(settings)
         self.report = SyncReport()
         self.plan: Plan | None = None
@@ -85,7 +93,9 @@ class UserUpdaterSource(Source):
     def prepare(self) -> None:
         """Check the account, read the directory, snapshot the catalog and plan; raise before any write."""
         principal = whoami(self.api)
-        logger.info("Writing to OpenMetadata at %s as %s", self.api.base_url, principal)
+        logger.info(
+            "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
+        )
         check_permissions(self.api, principal, self.settings.fields)
 
         started = time.monotonic()
@@ -204,10 +214,67 @@ class UserUpdaterSource(Source):
 
     def test_connection(self) -> None:
         """Reach both servers: who the token is, what it may do on users, and whether the directory answers."""
-        principal = whoami(self.api)
-        check_permissions(self.api, principal, self.settings.fields)
-        self.directory.read()
+        for step in ConnectionCheck(self.api, self.directory, self.settings).access_steps():
+            step.run()
 
     def close(self) -> None:
         self.directory.close()
         self.api.close()
+
+
+def get_connection(connection: CustomDatabaseConnection) -> UserUpdaterSettings:
+    """The SDK's `get_connection(config)` for this connector (`ingestion/source/connections.py`): its settings.
+
+    The connector keeps no client between calls: both clients need the OpenMetadata object that only
+    `test_connection` and `create` receive.
+    """
+    options = connection.connectionOptions
+    return UserUpdaterSettings.from_connection_options(options.root if options else None)
+
+
+def test_connection(
+    metadata: OpenMetadata,
+    connection: UserUpdaterSettings | None = None,
+    service_connection: CustomDatabaseConnection | None = None,
+    automation_workflow: AutomationWorkflow | None = None,
+) -> TestConnectionResult:
+    """The SDK's test connection for this connector, as `automations/runner.py` imports and calls it.
+
+    The runner first calls `test_connection(metadata, automation_workflow=...)`, and on TypeError
+    `test_connection(metadata, get_connection(config), config, automation_workflow=...)`;
+    `test_connection_common` calls `test_connection(metadata)` and then the three-argument form. So a call
+    that names no configuration raises TypeError, which is the SDK's signal to pass it.
+    Each step's result is written back to the automation workflow when there is one (the SDK's step runner).
+    """
+    from metadata.ingestion.connections.test_connections import (  # noqa: PLC0415 - only the SDK's runner needs it
+        TestConnectionStep,
+        _test_connection_steps,
+    )
+
+    if connection is None:
+        if service_connection is None and automation_workflow is not None:
+            request = automation_workflow.request
+            wrapper = request.connection if isinstance(request, TestServiceConnectionRequest) else None
+            config = wrapper.config if wrapper is not None else None
+            service_connection = config if isinstance(config, CustomDatabaseConnection) else None
+        if service_connection is None:
+            raise TypeError("test_connection needs the CustomDatabase connection, or an automation workflow with it")
+        connection = get_connection(service_connection)
+    api = OpenMetadataApi(metadata, connection, load_token(connection))
+    directory = DirectoryClient(connection)
+    try:
+        steps = [
+            TestConnectionStep(
+                name=step.name,
+                function=step.run,
+                description=step.hint,
+                error_message=step.hint,
+                mandatory=True,
+                short_circuit=step.short_circuit,
+            )
+            for step in ConnectionCheck(api, directory, connection).access_steps()
+        ]
+        return _test_connection_steps(metadata, steps, automation_workflow)
+    finally:
+        directory.close()
+        api.close()

@@ -1,0 +1,122 @@
+"""Check a configuration without writing: reach both servers, name the principal, ask what it may edit, run the query.
+
+The same steps serve the `user-updater check` CLI and the SDK's test-connection machinery (`test_connection`
+in `connector.user_updater`). Each step returns one line saying what it found, or raises with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from connector.catalog import load_snapshot
+from connector.directory import DirectoryClient, DirectoryUser, parse_rows
+from connector.openmetadata import OpenMetadataApi
+from connector.permissions import REMEDY, Principal, field_access, whoami
+from connector.plan import build_plan
+from connector.settings import SyncField, UserUpdaterSettings
+
+
+class CheckFailedError(Exception):
+    """A step found a problem; the message says what and, where it can, what to do."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[], str]
+    hint: str
+    # A failed short-circuit step makes the later ones meaningless (the SDK's TestConnectionStep has the same flag).
+    short_circuit: bool = False
+
+
+class ConnectionCheck:
+    """The checks of one configuration, in order; later steps use what earlier ones found."""
+
+    def __init__(self, api: OpenMetadataApi, directory: DirectoryClient, settings: UserUpdaterSettings) -> None:
+        self.api = api
+        self.directory = directory
+        self.settings = settings
+        self._principal: Principal | None = None
+        self._users: list[DirectoryUser] | None = None
+
+    def access_steps(self) -> list[Step]:
+        """What the SDK's test connection runs: both servers reachable, and the account allowed to write."""
+        return [
+            Step(
+                "GetPrincipal",
+                self.principal,
+                "Cannot reach OpenMetadata with this token: check hostPort and the token "
+                "(openMetadataTokenEnv / openMetadataTokenFile, else the workflow's)",
+                short_circuit=True,
+            ),
+            Step(
+                "CheckEditPermissions",
+                self.permissions,
+                "The account may not edit the user fields that connectionOptions.fields syncs",
+            ),
+            Step(
+                "RunDirectoryQuery",
+                self.directory_query,
+                "The directory's query failed: check graphqlEndpoint, graphqlQuery, graphqlUsersPath, graphqlHeaders",
+            ),
+        ]
+
+    def all_steps(self) -> list[Step]:
+        """The CLI's check: the access steps, then what a sync would find in the catalog."""
+        return [*self.access_steps(), Step("LoadCatalog", self.catalog, "Cannot read OpenMetadata's users and domains")]
+
+    def principal(self) -> str:
+        self._principal = whoami(self.api)
+        return f"OpenMetadata at {self.api.base_url}: {self._principal}, token from {self.api.token_origin}"
+
+    def permissions(self) -> str:
+        principal = self._principal or whoami(self.api)
+        # Report both fields whatever `fields` says; only the fields to sync decide the outcome.
+        accesses = field_access(self.api, principal, frozenset(SyncField))
+        lines = "; ".join(f"{a.field.value}: {'yes' if a.allowed else 'no'}, {a}" for a in accesses)
+        denied = [a.field.value for a in accesses if a.field in self.settings.fields and not a.allowed]
+        if denied:
+            raise CheckFailedError(
+                f"{principal} may not edit users' {' and '.join(denied)}, which connectionOptions.fields syncs "
+                f"({lines}). {REMEDY}."
+            )
+        return f"{principal} may edit users' {lines}"
+
+    def directory_query(self) -> str:
+        rows = self.directory.read()
+        users, problems = parse_rows(rows)
+        self._users = users
+        domains = {value.lower() for user in users for value in user.domains or ()}
+        path = ".".join(self.settings.users_path)
+        return (
+            f"directory at {self.directory.endpoint}: the query returned {len(rows)} users at data.{path} "
+            f"({len(problems)} row problems), {len(domains)} distinct domain values"
+        )
+
+    def catalog(self) -> str:
+        snapshot = load_snapshot(self.api, self.settings.page_size)
+        found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
+        if self._users is None:
+            return found
+        plan = build_plan(self._users, snapshot, self.settings.fields)
+        unknown = sorted(plan.unknown_domains)
+        return f"{found}; {plan.matched} directory users match by email, {len(plan.changes)} would change" + (
+            f"; unknown domains: {', '.join(unknown)}" if unknown else ""
+        )
+
+
+def run_steps(steps: list[Step], report: Callable[[Step, str, bool], None]) -> bool:
+    """Run the steps, handing each outcome to `report`; True when every step passed."""
+    passed = True
+    for step in steps:
+        try:
+            line = step.run()
+        except Exception as exc:  # every failure is the step's outcome
+            passed = False
+            report(step, str(exc), False)
+            if step.short_circuit:
+                break
+        else:
+            report(step, line, True)
+    return passed

@@ -1,0 +1,65 @@
+"""`user-updater check -c user_updater.yaml`: check a workflow file against both servers without writing anything."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from connector.check import ConnectionCheck, Step, run_steps
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="user-updater", description="Tools around the OpenMetadata user updater's workflow file."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser(
+        "check",
+        help="reach OpenMetadata and the directory, show the principal, what it may edit, and what a sync would "
+        "find; writes nothing",
+    )
+    check.add_argument("-c", "--config", type=Path, required=True, help="the workflow file given to metadata ingest")
+    return parser
+
+
+def _report(step: Step, line: str, passed: bool) -> None:
+    print(f"{'ok  ' if passed else 'FAIL'}  {step.name}: {line}", flush=True)
+
+
+def check(config_path: Path) -> int:
+    # The SDK costs seconds to import; keep `--help` fast by importing it only here.
+    from metadata.config.common import load_config_file  # noqa: PLC0415
+    from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig  # noqa: PLC0415
+    from metadata.ingestion.ometa.ometa_api import OpenMetadata  # noqa: PLC0415
+
+    from connector.user_updater import UserUpdaterSource  # noqa: PLC0415
+
+    try:
+        # As `metadata ingest` does: ${VAR} expanded, then the whole file validated.
+        config_dict = load_config_file(config_path)
+        workflow = OpenMetadataWorkflowConfig.model_validate(config_dict)
+        metadata: OpenMetadata = OpenMetadata(workflow.workflowConfig.openMetadataServerConfig)
+        source = UserUpdaterSource.create(config_dict["source"], metadata)
+    except Exception as exc:  # any reason the file is unusable ends the check
+        print(f"FAIL  cannot use {config_path}: {exc}", file=sys.stderr)
+        return 1
+    try:
+        passed = run_steps(ConnectionCheck(source.api, source.directory, source.settings).all_steps(), _report)
+    finally:
+        source.close()
+    print("Check passed: a sync can run with this file." if passed else "Check failed: see FAIL above.")
+    return 0 if passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # The SDK logs its own start-up at INFO; the check's lines are the output.
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("metadata").setLevel(logging.WARNING)
+    return check(args.config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
