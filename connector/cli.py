@@ -6,8 +6,10 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from connector.check import ConnectionCheck, Step, run_steps
+if TYPE_CHECKING:
+    from connector.check import Step
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,6 +36,7 @@ def check(config_path: Path) -> int:
     from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig  # noqa: PLC0415
     from metadata.ingestion.ometa.ometa_api import OpenMetadata  # noqa: PLC0415
 
+    from connector.check import ConnectionCheck, run_steps  # noqa: PLC0415
     from connector.user_updater import UserUpdaterSource  # noqa: PLC0415
 
     try:

@@ -1,0 +1,254 @@
+"""End-to-end: the ways a sync is scheduled (cron wrapper, Airflow DAG, a UI-deployed workflow), the SDK's test
+connection as its runner calls it, and the `user-updater check` CLI, against the sandbox and the directory server."""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import os
+import subprocess
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from metadata.automations.runner import _test_connection
+from metadata.generated.schema.entity.automations import testServiceConnection
+from metadata.generated.schema.entity.automations.workflow import Workflow as AutomationWorkflow
+from metadata.generated.schema.entity.automations.workflow import WorkflowType
+from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (
+    OpenMetadataConnection,
+)
+from metadata.generated.schema.entity.services.connections.testConnectionResult import StatusType
+from metadata.ingestion.ometa.ometa_api import OpenMetadata
+
+from tests.e2e.conftest import BIN, ROOT, Sandbox, workflow_config
+from tests.e2e.test_sync import EXPECTED, closed_port, versions
+
+StartDirectory = Callable[[list[dict[str, Any]] | None], str]
+CRON = ROOT / "scripts" / "cron" / "user-updater-cron.sh"
+DAG_FILE = ROOT / "examples" / "airflow" / "user_updater_dag.py"
+
+
+def write_config(path: Path, config: dict[str, Any]) -> Path:
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def run_cron(tmp_path: Path, config: Path, token: str, **env: str) -> subprocess.CompletedProcess[str]:
+    env_file = tmp_path / "env"
+    if not env_file.exists():
+        env_file.write_text(f"OPENMETADATA_JWT_TOKEN={token}\n")
+        env_file.chmod(0o600)
+    settings = {
+        "USER_UPDATER_HOME": str(ROOT),
+        "USER_UPDATER_CONFIG": str(config),
+        "USER_UPDATER_ENV_FILE": str(env_file),
+        "USER_UPDATER_LOG_DIR": str(tmp_path / "logs"),
+        **env,
+    }
+    environment = {key: value for key, value in os.environ.items() if key != "OPENMETADATA_JWT_TOKEN"}
+    return subprocess.run(
+        [str(CRON)], capture_output=True, text=True, timeout=240, check=False, env={**environment, **settings}
+    )
+
+
+def run_logs(tmp_path: Path) -> list[Path]:
+    return sorted((tmp_path / "logs").glob("user-updater-*.log"))
+
+
+def test_cron_wrapper_syncs_logs_to_a_file_and_keeps_the_newest_logs(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, start_directory(None)))
+    (tmp_path / "logs").mkdir()
+    for day in range(1, 6):
+        (tmp_path / "logs" / f"user-updater-2020010{day}T000000Z-1.log").write_text("old run\n")
+
+    result = run_cron(tmp_path, config, sandbox.token("user-sync"), USER_UPDATER_KEEP_LOGS="3")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert result.stderr == ""
+    for name, (display_name, _) in EXPECTED.items():
+        assert sandbox.user(name)["displayName"] == display_name
+    logs = run_logs(tmp_path)
+    assert [log.name[:22] for log in logs] == ["user-updater-20200104T", "user-updater-20200105T", logs[-1].name[:22]]
+    newest = logs[-1].read_text()
+    assert "User sync summary" in newest
+    assert "exit status 0" in newest
+    assert sandbox.token("user-sync") not in newest
+
+
+def test_cron_wrapper_refuses_a_second_run_while_one_holds_the_lock(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "wf.yaml", {"unused": True})
+    lock = tmp_path / "logs" / "user-updater.lock"
+    lock.parent.mkdir()
+    with lock.open("a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        result = run_cron(tmp_path, config, "token")
+    assert result.returncode == 75
+    assert f"another run holds {lock}; not starting a second one" in result.stderr
+    assert run_logs(tmp_path) == []
+
+
+def test_cron_wrapper_passes_a_failed_run_s_exit_status_through(tmp_path: Path, sandbox: Sandbox) -> None:
+    before = versions(sandbox)
+    config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, f"http://127.0.0.1:{closed_port()}"))
+    result = run_cron(tmp_path, config, sandbox.token("user-sync"), USER_UPDATER_KEEP_LOGS="3")
+    assert result.returncode == 1
+    (log,) = run_logs(tmp_path)
+    assert f"the sync failed with exit status 1; log: {log}" in result.stderr
+    assert "cannot read the directory" in log.read_text()
+    assert versions(sandbox) == before
+
+
+def test_cron_wrapper_refuses_an_env_file_others_may_read(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    env_file.write_text("OPENMETADATA_JWT_TOKEN=secret\n")
+    env_file.chmod(0o644)
+    result = run_cron(tmp_path, write_config(tmp_path / "wf.yaml", {}), "token")
+    assert result.returncode == 78
+    assert f"{env_file} has mode 644; make it private: chmod 600 {env_file}" in result.stderr
+    assert "secret" not in result.stderr
+
+
+def ui_deployed_config(sandbox: Sandbox, endpoint: str, **options: str) -> dict[str, Any]:
+    """A workflow as the server deploys it from the UI: the ingestion-bot's JWT itself in openMetadataServerConfig."""
+    return workflow_config(sandbox, endpoint, token=sandbox.token("ingestion-bot"), **options)
+
+
+def test_ui_deployed_run_writes_with_the_service_account_token_named_in_connection_options(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    service_token = sandbox.token("user-sync")
+    config = ui_deployed_config(sandbox, start_directory(None), openMetadataTokenEnv="USER_SYNC_TOKEN")
+    result = subprocess.run(
+        [str(BIN / "metadata"), "ingest", "-c", str(write_config(tmp_path / "wf.yaml", config))],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+        env={**os.environ, "USER_SYNC_TOKEN": service_token},
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert (
+        "as 'user-sync' (user), token from environment variable USER_SYNC_TOKEN "
+        "(connectionOptions.openMetadataTokenEnv)"
+    ) in output
+    assert service_token not in output
+    for name, (display_name, _) in EXPECTED.items():
+        user = sandbox.user(name)
+        assert user["displayName"] == display_name
+        assert user["updatedBy"] == "user-sync"
+
+
+def test_airflow_dag_task_syncs_the_sandbox(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = importlib.util.spec_from_file_location("user_updater_dag", DAG_FILE)
+    assert spec is not None
+    assert spec.loader is not None
+    dag_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dag_module)
+    config = write_config(tmp_path / "user_updater.yaml", workflow_config(sandbox, start_directory(None)))
+    monkeypatch.setenv("OPENMETADATA_JWT_TOKEN", sandbox.token("user-sync"))
+    monkeypatch.setenv("USER_UPDATER_CONFIG", str(config))
+
+    dag_module.sync_users()
+
+    for name, (display_name, _) in EXPECTED.items():
+        assert sandbox.user(name)["displayName"] == display_name
+
+
+def automation_workflow(sandbox: Sandbox, config: dict[str, Any], bot_token: str) -> AutomationWorkflow:
+    """The automation workflow the server hands its runner for the UI's test connection."""
+    server = {**config["workflowConfig"]["openMetadataServerConfig"], "securityConfig": {"jwtToken": bot_token}}
+    return AutomationWorkflow.model_validate(
+        {
+            "id": str(uuid.uuid4()),
+            "name": "test-connection-CustomDatabase-abc",
+            "workflowType": WorkflowType.TEST_CONNECTION.value,
+            "request": {
+                "connection": {"config": config["source"]["serviceConnection"]["config"]},
+                "serviceType": "Database",
+                "connectionType": "CustomDatabase",
+            },
+            "openMetadataServerConnection": server,
+        }
+    )
+
+
+def test_test_connection_as_the_sdk_runner_calls_it(sandbox: Sandbox, start_directory: StartDirectory) -> None:
+    """`automations/runner.py` with the server's bot token: passes when the token named in connectionOptions may
+    edit users; fails at CheckEditPermissions, naming the deny rule, when it is the bot's own."""
+    before = versions(sandbox)
+    bot_token = sandbox.token("ingestion-bot")
+    endpoint = start_directory(None)
+    os.environ["USER_SYNC_TOKEN"] = sandbox.token("user-sync")
+    try:
+        for options, expected in (
+            ({"openMetadataTokenEnv": "USER_SYNC_TOKEN"}, StatusType.Successful),
+            ({}, StatusType.Failed),
+        ):
+            config = ui_deployed_config(sandbox, endpoint, **options)
+            workflow = automation_workflow(sandbox, config, bot_token)
+            assert isinstance(workflow.request, testServiceConnection.TestServiceConnectionRequest)
+            metadata = OpenMetadata(OpenMetadataConnection.model_validate(workflow.openMetadataServerConnection))
+            result = _test_connection(metadata, workflow.request.connection.config, workflow)
+            assert result.status == expected
+            steps = {step.name: step for step in result.steps}
+            assert list(steps) == ["GetPrincipal", "CheckEditPermissions", "RunDirectoryQuery"]
+            assert steps["RunDirectoryQuery"].passed
+            if expected == StatusType.Failed:
+                assert not steps["CheckEditPermissions"].passed
+                assert "'ingestion-bot' (bot) may not edit users' displayName" in (
+                    steps["CheckEditPermissions"].errorLog or ""
+                )
+                assert "DisplayName-Deny" in (steps["CheckEditPermissions"].errorLog or "")
+        # Without an automation workflow the runner's first call names no configuration: the TypeError fallback.
+        result = _test_connection(metadata, workflow.request.connection.config)
+        assert [step.passed for step in result.steps] == [True, False, True]
+    finally:
+        del os.environ["USER_SYNC_TOKEN"]
+    assert versions(sandbox) == before
+
+
+def test_check_cli_reports_principal_permissions_and_findings(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    before = versions(sandbox)
+    config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, start_directory(None)))
+
+    def check(token: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / "user-updater"), "check", "-c", str(config)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            check=False,
+            env={**os.environ, "OPENMETADATA_JWT_TOKEN": token},
+        )
+
+    passed = check(sandbox.token("user-sync"))
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    lines = passed.stdout.splitlines()
+    assert lines[0].startswith("ok    GetPrincipal: OpenMetadata at ")
+    assert "'user-sync' (user), token from the workflow's openMetadataServerConfig" in lines[0]
+    assert lines[1].startswith("ok    CheckEditPermissions: 'user-sync' (user) may edit users' displayName: yes")
+    assert "domains: yes, EditAll 'allow'" in lines[1]
+    assert "the query returned 3 users at data.users" in lines[2]
+    assert lines[3] == (
+        "ok    LoadCatalog: 4 users and 2 domains in OpenMetadata; 3 directory users match by email, 3 would change"
+    )
+    assert lines[4] == "Check passed: a sync can run with this file."
+
+    failed = check(sandbox.token("ingestion-bot"))
+    assert failed.returncode == 1
+    assert "FAIL  CheckEditPermissions: 'ingestion-bot' (bot) may not edit users' displayName" in failed.stdout
+    assert "displayName: no, EditDisplayName 'deny' (rule 'DisplayName-Deny'" in failed.stdout
+    assert failed.stdout.splitlines()[-1] == "Check failed: see FAIL above."
+    assert versions(sandbox) == before
