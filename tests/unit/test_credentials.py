@@ -1,0 +1,66 @@
+"""The token named in connectionOptions: read from the runner's environment or a file, never echoed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connector.credentials import load_token
+from connector.settings import SettingsError, UserUpdaterSettings
+
+TOKEN = "eyJhbGciOiJSUzI1NiJ9.secret-payload.signature"  # noqa: S105 - a made-up token
+
+
+def settings(**options: str) -> UserUpdaterSettings:
+    return UserUpdaterSettings.from_connection_options({"graphqlEndpoint": "http://directory", **options})
+
+
+def test_without_an_option_the_workflow_token_is_used() -> None:
+    assert load_token(settings(), {"USER_SYNC_TOKEN": TOKEN}) is None
+
+
+def test_token_from_an_environment_variable_says_where_it_came_from() -> None:
+    token = load_token(settings(openMetadataTokenEnv="USER_SYNC_TOKEN"), {"USER_SYNC_TOKEN": f" {TOKEN}\n"})
+    assert token is not None
+    assert token.value.get_secret_value() == TOKEN
+    assert token.origin == "environment variable USER_SYNC_TOKEN (connectionOptions.openMetadataTokenEnv)"
+    assert TOKEN not in repr(token)
+
+
+def test_token_from_a_file(tmp_path: Path) -> None:
+    path = tmp_path / "token"
+    path.write_text(TOKEN + "\n")
+    token = load_token(settings(openMetadataTokenFile=str(path)), {})
+    assert token is not None
+    assert token.value.get_secret_value() == TOKEN
+    assert token.origin == f"file {path} (connectionOptions.openMetadataTokenFile)"
+
+
+@pytest.mark.parametrize("environ", [{}, {"USER_SYNC_TOKEN": "  "}])
+def test_an_unset_or_empty_variable_is_a_clear_error(environ: dict[str, str]) -> None:
+    with pytest.raises(SettingsError, match="openMetadataTokenEnv: the environment variable USER_SYNC_TOKEN is not"):
+        load_token(settings(openMetadataTokenEnv="USER_SYNC_TOKEN"), environ)
+
+
+def test_a_missing_or_empty_file_is_a_clear_error(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(SettingsError, match=f"openMetadataTokenFile: cannot read {missing}: No such file"):
+        load_token(settings(openMetadataTokenFile=str(missing)), {})
+    empty = tmp_path / "empty"
+    empty.write_text("\n")
+    with pytest.raises(SettingsError, match=f"openMetadataTokenFile: {empty} is empty"):
+        load_token(settings(openMetadataTokenFile=str(empty)), {})
+
+
+def test_a_token_given_where_a_variable_name_belongs_is_refused_without_echoing_it() -> None:
+    # `metadata ingest` expands "${TOKEN}" in the file, so the option can arrive holding the token itself.
+    with pytest.raises(SettingsError) as error:
+        settings(openMetadataTokenEnv=TOKEN)
+    assert "'openMetadataTokenEnv': Value error, must be the name of an environment variable" in str(error.value)
+    assert TOKEN not in str(error.value)
+
+
+def test_the_two_token_options_exclude_each_other() -> None:
+    with pytest.raises(SettingsError, match="set openMetadataTokenEnv or openMetadataTokenFile, not both"):
+        settings(openMetadataTokenEnv="A", openMetadataTokenFile="/run/secrets/token")
