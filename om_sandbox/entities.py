@@ -24,7 +24,14 @@ from om_sandbox.store import Doc, Filter, Store
 
 SESSION_TIMEOUT_MS = 10 * 60 * 1000
 
-COLLECTIONS = {"user": "users", "domain": "domains", "team": "teams", "role": "roles", "policy": "policies"}
+COLLECTIONS = {
+    "user": "users",
+    "domain": "domains",
+    "team": "teams",
+    "role": "roles",
+    "policy": "policies",
+    "workflow": "automations/workflows",
+}
 
 
 def now_ms() -> int:

@@ -34,6 +34,7 @@ _REQUESTS = {
     "team": ("metadata.generated.schema.api.teams.createTeam", "CreateTeamRequest"),
     "role": ("metadata.generated.schema.api.teams.createRole", "CreateRoleRequest"),
     "policy": ("metadata.generated.schema.api.policies.createPolicy", "CreatePolicyRequest"),
+    "workflow": ("metadata.generated.schema.api.automations.createWorkflow", "CreateWorkflowRequest"),
 }
 _ENTITIES = {
     "user": ("metadata.generated.schema.entity.teams.user", "User"),
@@ -41,6 +42,7 @@ _ENTITIES = {
     "team": ("metadata.generated.schema.entity.teams.team", "Team"),
     "role": ("metadata.generated.schema.entity.teams.role", "Role"),
     "policy": ("metadata.generated.schema.entity.policies.policy", "Policy"),
+    "workflow": ("metadata.generated.schema.entity.automations.workflow", "Workflow"),
 }
 
 

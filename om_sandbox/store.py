@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 # Table names in SQL text come only from this tuple, never from a request (hence the S608 waivers).
-ENTITY_TYPES = ("user", "domain", "team", "role", "policy")
+ENTITY_TYPES = ("user", "domain", "team", "role", "policy", "workflow")
 
 Doc = dict[str, Any]
 

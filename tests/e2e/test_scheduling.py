@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from metadata.automations.execute_runner import execute
 from metadata.automations.runner import _test_connection
 from metadata.generated.schema.entity.automations import testServiceConnection
 from metadata.generated.schema.entity.automations.workflow import Workflow as AutomationWorkflow
@@ -21,7 +22,6 @@ from metadata.generated.schema.entity.automations.workflow import WorkflowType
 from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (
     OpenMetadataConnection,
 )
-from metadata.generated.schema.entity.services.connections.testConnectionResult import StatusType
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
 from tests.e2e.conftest import BIN, ROOT, Sandbox, workflow_config
@@ -164,53 +164,64 @@ def test_airflow_dag_task_syncs_the_sandbox(
         assert sandbox.user(name)["displayName"] == display_name
 
 
-def automation_workflow(sandbox: Sandbox, config: dict[str, Any], bot_token: str) -> AutomationWorkflow:
-    """The automation workflow the server hands its runner for the UI's test connection."""
-    server = {**config["workflowConfig"]["openMetadataServerConfig"], "securityConfig": {"jwtToken": bot_token}}
-    return AutomationWorkflow.model_validate(
+def create_test_connection_workflow(sandbox: Sandbox, config: dict[str, Any], bot_token: str) -> AutomationWorkflow:
+    """What the UI does (`POST /v1/automations/workflows`), then what the server's trigger hands its runner: the
+    workflow with the ingestion-bot's connection (`WorkflowResource.runAutomationsWorkflow`)."""
+    created = sandbox.request(
+        "POST",
+        "/v1/automations/workflows",
         {
-            "id": str(uuid.uuid4()),
-            "name": "test-connection-CustomDatabase-abc",
+            "name": f"test-connection-CustomDatabase-{uuid.uuid4().hex[:8]}",
             "workflowType": WorkflowType.TEST_CONNECTION.value,
             "request": {
                 "connection": {"config": config["source"]["serviceConnection"]["config"]},
                 "serviceType": "Database",
                 "connectionType": "CustomDatabase",
             },
-            "openMetadataServerConnection": server,
-        }
+        },
     )
+    assert created.status_code == 201, created.text
+    server = {**config["workflowConfig"]["openMetadataServerConfig"], "securityConfig": {"jwtToken": bot_token}}
+    return AutomationWorkflow.model_validate({**created.json(), "openMetadataServerConnection": server})
 
 
 def test_test_connection_as_the_sdk_runner_calls_it(sandbox: Sandbox, start_directory: StartDirectory) -> None:
-    """`automations/runner.py` with the server's bot token: passes when the token named in connectionOptions may
-    edit users; fails at CheckEditPermissions, naming the deny rule, when it is the bot's own."""
+    """The SDK's automation runner, with the server's bot token: the test passes when the token named in
+    connectionOptions may edit users, and fails at CheckEditPermissions, naming the deny rule, when it is the bot's
+    own; each time the steps are written back on the automation workflow."""
     before = versions(sandbox)
     bot_token = sandbox.token("ingestion-bot")
     endpoint = start_directory(None)
     os.environ["USER_SYNC_TOKEN"] = sandbox.token("user-sync")
     try:
-        for options, expected in (
-            ({"openMetadataTokenEnv": "USER_SYNC_TOKEN"}, StatusType.Successful),
-            ({}, StatusType.Failed),
-        ):
-            config = ui_deployed_config(sandbox, endpoint, **options)
-            workflow = automation_workflow(sandbox, config, bot_token)
-            assert isinstance(workflow.request, testServiceConnection.TestServiceConnectionRequest)
-            metadata = OpenMetadata(OpenMetadataConnection.model_validate(workflow.openMetadataServerConnection))
-            result = _test_connection(metadata, workflow.request.connection.config, workflow)
-            assert result.status == expected
-            steps = {step.name: step for step in result.steps}
+        for options, expected in (({"openMetadataTokenEnv": "USER_SYNC_TOKEN"}, "Successful"), ({}, "Failed")):
+            workflow = create_test_connection_workflow(
+                sandbox, ui_deployed_config(sandbox, endpoint, **options), bot_token
+            )
+            execute(workflow)
+            stored = sandbox.get(f"/v1/automations/workflows/{workflow.id.root}")
+            assert stored["status"] == "Successful"  # the workflow ran; its response says how the test went
+            assert stored["response"]["status"] == expected
+            steps = {step["name"]: step for step in stored["response"]["steps"]}
             assert list(steps) == ["GetPrincipal", "CheckEditPermissions", "RunDirectoryQuery"]
-            assert steps["RunDirectoryQuery"].passed
-            if expected == StatusType.Failed:
-                assert not steps["CheckEditPermissions"].passed
-                assert "'ingestion-bot' (bot) may not edit users' displayName" in (
-                    steps["CheckEditPermissions"].errorLog or ""
-                )
-                assert "DisplayName-Deny" in (steps["CheckEditPermissions"].errorLog or "")
-        # Without an automation workflow the runner's first call names no configuration: the TypeError fallback.
-        result = _test_connection(metadata, workflow.request.connection.config)
+            assert steps["GetPrincipal"]["passed"]
+            assert steps["RunDirectoryQuery"]["passed"]
+            assert steps["CheckEditPermissions"]["passed"] == (expected == "Successful")
+        error = steps["CheckEditPermissions"]["errorLog"]
+        assert "'ingestion-bot' (bot) may not edit users' displayName" in error
+        assert "rule 'DisplayName-Deny'" in error
+        assert steps["CheckEditPermissions"]["message"] == (
+            "The account may not edit the user fields that connectionOptions.fields syncs"
+        )
+        # Called without an automation workflow, the runner's first form names no configuration: the SDK falls
+        # back to test_connection(metadata, get_connection(config), config).
+        request = workflow.request
+        assert isinstance(request, testServiceConnection.TestServiceConnectionRequest)
+        assert request.connection is not None
+        metadata: OpenMetadata = OpenMetadata(
+            OpenMetadataConnection.model_validate(workflow.openMetadataServerConnection)
+        )
+        result = _test_connection(metadata, request.connection.config)
         assert [step.passed for step in result.steps] == [True, False, True]
     finally:
         del os.environ["USER_SYNC_TOKEN"]
