@@ -6,13 +6,14 @@ import uuid
 
 from tests.sandbox.conftest import PATCH_TYPE, Sandbox
 
+SOURCE_CLASS = "connector.user_updater.UserUpdaterSource"
 TEST_CONNECTION = {
     "workflowType": "TEST_CONNECTION",
     "request": {
         "connection": {
             "config": {
                 "type": "CustomDatabase",
-                "sourcePythonClass": "connector.user_updater.UserUpdaterSource",
+                "sourcePythonClass": SOURCE_CLASS,
                 "connectionOptions": {"graphqlEndpoint": "http://directory"},
             }
         },
@@ -28,10 +29,7 @@ def test_test_connection_result_is_patched_onto_the_automation_workflow(sandbox:
     assert created.status_code == 201, created.text
     workflow = created.json()
     assert workflow["status"] == "Pending"
-    assert (
-        workflow["request"]["connection"]["config"]["sourcePythonClass"]
-        == TEST_CONNECTION["request"]["connection"]["config"]["sourcePythonClass"]
-    )
+    assert workflow["request"]["connection"]["config"]["sourcePythonClass"] == SOURCE_CLASS
     assert "openMetadataServerConnection" not in workflow
 
     by_name = sandbox.get("ingestion-bot", f"/v1/automations/workflows/name/{name}")
