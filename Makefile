@@ -5,7 +5,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint typecheck unit e2e clean
+.PHONY: install demo test lint typecheck unit e2e clean airflow-check
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
@@ -33,5 +33,9 @@ unit: install
 test: lint typecheck
 	$(BIN)/pytest -q
 
+# The example DAG under real Airflow, in a throwaway environment (.airflow-check/); not part of `make test`.
+airflow-check: install
+	bash examples/airflow/check-with-airflow.sh
+
 clean:
-	rm -rf $(VENV) .tools .demo .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .tools .demo .airflow-check .mypy_cache .ruff_cache .pytest_cache
