@@ -23,20 +23,23 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-start() {  # start LOG COMMAND...: run a project server on a free port, print its base URL once it is READY
-    local log=$1
-    shift
+start() {  # start VAR LOG COMMAND...: run a project server on a free port; VAR gets its base URL once it is READY
+    local var=$1 log=$2
+    shift 2
     "$@" >"$log" 2>&1 &
-    pids+=($!)
+    pids+=($!)  # in this shell, not a $(...) subshell, so that cleanup can stop it
     for _ in $(seq 1 240); do
-        if grep -q '^READY ' "$log"; then sed -n 's/^READY //p' "$log" | head -1; return 0; fi
+        if grep -q '^READY ' "$log"; then
+            printf -v "$var" '%s' "$(sed -n 's/^READY //p' "$log" | head -1)"
+            return 0
+        fi
         sleep 0.5
     done
     echo "$* did not start; its log:" >&2; cat "$log" >&2; return 1
 }
 
-om=$(start "$WORK/sandbox.log" .venv/bin/openmetadata-sandbox serve --port 0 --db "$WORK/sandbox.db" --demo)
-directory=$(start "$WORK/directory.log" .venv/bin/directory-server --port 0)
+start om "$WORK/sandbox.log" .venv/bin/openmetadata-sandbox serve --port 0 --db "$WORK/sandbox.db" --demo
+start directory "$WORK/directory.log" .venv/bin/directory-server --port 0
 sed -e "s|http://localhost:4000|$directory|" -e "s|http://localhost:8585/api|$om/api|" user_updater.yaml \
     >"$WORK/dags/user_updater.yaml"
 cp examples/airflow/user_updater_dag.py "$WORK/dags/"
