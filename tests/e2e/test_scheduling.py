@@ -14,6 +14,7 @@ from subprocess import PIPE
 from typing import Any
 
 import pytest
+import requests
 import yaml
 from metadata.automations.execute_runner import execute
 from metadata.automations.runner import _test_connection
@@ -171,10 +172,13 @@ def test_airflow_dag_task_syncs_the_sandbox(
 def create_test_connection_workflow(sandbox: Sandbox, config: dict[str, Any], bot_token: str) -> AutomationWorkflow:
     """What the UI does (`POST /v1/automations/workflows`), then what the server's trigger hands its runner: the
     workflow with the ingestion-bot's connection (`WorkflowResource.runAutomationsWorkflow`)."""
-    created = sandbox.request(
-        "POST",
-        "/v1/automations/workflows",
-        {
+    # The sandbox validates the request with the SDK's CreateWorkflowRequest, whose first import (every
+    # connection schema) takes seconds of CPU: more than Sandbox.request's 10 s timeout on a loaded machine.
+    created = requests.post(
+        f"{sandbox.url}/v1/automations/workflows",
+        headers={"Authorization": f"Bearer {sandbox.token('admin')}"},
+        timeout=120,
+        json={
             "name": f"test-connection-CustomDatabase-{uuid.uuid4().hex[:8]}",
             "workflowType": WorkflowType.TEST_CONNECTION.value,
             "request": {
