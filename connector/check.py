@@ -13,7 +13,7 @@ from connector.catalog import load_snapshot
 from connector.directory import DirectoryClient, DirectoryUser, parse_rows
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import REMEDY, Principal, field_access, whoami
-from connector.plan import build_plan
+from connector.plan import build_plan, check_safety_limits
 from connector.settings import SyncField, UserUpdaterSettings
 
 
@@ -64,7 +64,10 @@ class ConnectionCheck:
 
     def all_steps(self) -> list[Step]:
         """The CLI's check: the access steps, then what a sync would find in the catalog."""
-        return [*self.access_steps(), Step("LoadCatalog", self.catalog, "Cannot read OpenMetadata's users and domains")]
+        return [
+            *self.access_steps(),
+            Step("PlanSync", self.plan, "A sync would not run: see the reason (OpenMetadata unreadable, safety limit)"),
+        ]
 
     def principal(self) -> str:
         self._principal = whoami(self.api)
@@ -94,12 +97,14 @@ class ConnectionCheck:
             f"({len(problems)} row problems), {len(domains)} distinct domain values"
         )
 
-    def catalog(self) -> str:
+    def plan(self) -> str:
         snapshot = load_snapshot(self.api, self.settings.page_size)
         found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
         if self._users is None:
             return found
         plan = build_plan(self._users, snapshot, self.settings.fields)
+        # The run's own check, so that a file that passes here is not stopped by the limit at run time.
+        check_safety_limits(plan, self.settings.max_change_percent, self.settings.max_change_count)
         unknown = sorted(plan.unknown_domains)
         return f"{found}; {plan.matched} directory users match by email, {len(plan.changes)} would change" + (
             f"; unknown domains: {', '.join(unknown)}" if unknown else ""

@@ -242,7 +242,7 @@ def test_check_cli_reports_principal_permissions_and_findings(
     before = versions(sandbox)
     config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, start_directory(None)))
 
-    def check(token: str) -> subprocess.CompletedProcess[str]:
+    def check(token: str, config: Path = config) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(BIN / "user-updater"), "check", "-c", str(config)],
             capture_output=True,
@@ -261,13 +261,16 @@ def test_check_cli_reports_principal_permissions_and_findings(
     assert "domains: yes, EditAll 'allow'" in lines[1]
     assert "the query returned 3 users at data.users" in lines[2]
     assert lines[3] == (
-        "ok    LoadCatalog: 4 users and 2 domains in OpenMetadata; 3 directory users match by email, 3 would change"
+        "ok    PlanSync: 4 users and 2 domains in OpenMetadata; 3 directory users match by email, 3 would change"
     )
     assert lines[4] == "Check passed: a sync can run with this file."
 
-    failed = check(sandbox.token("ingestion-bot"))
+    # The bot's token, and the default safety limit (20%) with every demo user to change.
+    strict = workflow_config(sandbox, start_directory(None), maxChangePercent="20")
+    failed = check(sandbox.token("ingestion-bot"), write_config(tmp_path / "strict.yaml", strict))
     assert failed.returncode == 1
     assert "FAIL  CheckEditPermissions: 'ingestion-bot' (bot) may not edit users' displayName" in failed.stdout
     assert "displayName: no, EditDisplayName 'deny' (rule 'DisplayName-Deny'" in failed.stdout
+    assert "FAIL  PlanSync: Safety limit: the plan changes 3 of 3 matched users (100%)" in failed.stdout
     assert failed.stdout.splitlines()[-1] == "Check failed: see FAIL above."
     assert versions(sandbox) == before
