@@ -208,7 +208,7 @@ class DirectorySchema(strawberry.Schema):
 
 def build_schema(introspection: bool = True) -> DirectorySchema:
     """The schema; without introspection it refuses `__schema`/`__type`, as many production servers do."""
-    return DirectorySchema(query=Query, extensions=[] if introspection else [DisableIntrospection()])
+    return DirectorySchema(query=Query, extensions=[] if introspection else [DisableIntrospection])
 
 
 schema = build_schema()

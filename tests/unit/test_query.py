@@ -7,7 +7,7 @@ from graphql import build_schema, graphql_sync
 
 from connector.query import INTROSPECTION_QUERY, parse_query, pluck, schema_problems
 
-NODE = {
+NODE: dict[str, Any] = {
     "workEmail": "a@x.org",
     "name": {"full": "A B"},
     "department": {"name": "Finance"},
