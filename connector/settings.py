@@ -49,6 +49,19 @@ USERS_RELAY_QUERY = (
 PAGING_VARIABLES = {"relay": ("first", "after"), "offset": ("limit", "offset")}
 
 
+def _json_object(value: Any, what: str) -> Any:
+    """An option given as a JSON object in a string, decoded; other values are left to the field's type."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value) if value.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"must be a JSON object of {what} ({exc.msg})") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"must be a JSON object of {what}")
+    return parsed
+
+
 def _dotted(path: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in path.split("."))
 
@@ -182,28 +195,15 @@ class UserUpdaterSettings(BaseModel):
     @field_validator("graphql_headers", mode="before")
     @classmethod
     def _parse_headers(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            parsed = json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"must be a JSON object of header names to values ({exc.msg})") from None
-        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        parsed = _json_object(value, "header names to values")
+        if isinstance(parsed, dict) and not all(isinstance(v, str) for v in parsed.values()):
             raise ValueError("must be a JSON object whose values are strings")
         return parsed
 
     @field_validator("graphql_variables", mode="before")
     @classmethod
     def _parse_variables(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            parsed = json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"must be a JSON object of variable names to values ({exc.msg})") from None
-        if not isinstance(parsed, dict):
-            raise ValueError("must be a JSON object of variable names to values")
-        return parsed
+        return _json_object(value, "variable names to values")
 
     @field_validator("fields", mode="before")
     @classmethod
