@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -142,7 +142,7 @@ def _email(row: int, value: Any) -> str | RowProblem:
     return email
 
 
-def parse_rows(rows: list[Any], start: int = 1) -> tuple[list[DirectoryUser], list[RowProblem]]:
+def parse_rows(rows: Iterable[Any], start: int = 1) -> tuple[list[DirectoryUser], list[RowProblem]]:
     """Turn canonical rows {email, displayName, domain} into DirectoryUsers, and every bad value into a RowProblem.
 
     A row without a usable email is skipped; an unusable displayName or domain is ignored (the user keeps what
@@ -362,7 +362,8 @@ class DirectoryClient:
         """Every user of the directory, parsed page by page so that only one raw page is held at a time."""
         read = DirectoryRead(users=[], problems=[], rows=0)
         for page in self._pages():
-            users, problems = parse_rows([self._canonical(node) for node in page], start=read.rows + 1)
+            # A generator, so that each canonical row lives only while it is parsed.
+            users, problems = parse_rows((self._canonical(node) for node in page), start=read.rows + 1)
             read.users += users
             read.problems += problems
             read.rows += len(page)
