@@ -217,8 +217,8 @@ class DirectoryClient:
     def endpoint(self) -> str:
         return redact_url(self._url)
 
-    def _send(self, query: str, variables: dict[str, Any]) -> tuple[requests.Response, Any]:
-        """POST one GraphQL request; the answer and its decoded JSON body."""
+    def _send(self, query: str, variables: dict[str, Any]) -> requests.Response:
+        """POST one GraphQL request, with the session's retries."""
         payload: dict[str, Any] = {"query": query}
         if variables:
             payload["variables"] = variables
@@ -229,17 +229,21 @@ class DirectoryClient:
             raise DirectoryError(
                 f"cannot read the directory at {self.endpoint}: {describe_request_error(exc)}"
             ) from None
-        try:
-            return response, response.json()
-        except ValueError:
-            kind = response.headers.get("Content-Type", "unknown content type")
-            raise DirectoryError(
-                f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is "
-                f"not JSON ({kind})"
-            ) from None
+        return response
+
+    def _not_json(self, response: requests.Response) -> DirectoryError:
+        kind = response.headers.get("Content-Type", "unknown content type")
+        return DirectoryError(
+            f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is not JSON "
+            f"({kind})"
+        )
 
     def _post(self, variables: dict[str, Any]) -> Any:
-        response, body = self._send(self._settings.query, variables)
+        response = self._send(self._settings.query, variables)
+        try:
+            body = response.json()
+        except ValueError:
+            raise self._not_json(response) from None
         # GraphQL servers answer query errors with 200 or 4xx and an `errors` list; report those first.
         if isinstance(body, dict) and body.get("errors"):
             partial = " (next to partial data, which is not used)" if body.get("data") else ""
@@ -257,7 +261,16 @@ class DirectoryClient:
 
         False, with a warning, when the server refuses introspection: the query is then first checked by the run.
         """
-        response, body = self._send(INTROSPECTION_QUERY, {})
+        response = self._send(INTROSPECTION_QUERY, {})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None  # e.g. a gateway's HTML page that blocks the query
+        if response.status_code >= 500:
+            # A broken server, not a refusal (retries are spent): the read would fail the same way.
+            if body is None:
+                raise self._not_json(response)
+            raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict) or not isinstance(data.get("__schema"), dict):
             if isinstance(body, dict) and body.get("errors"):

@@ -183,6 +183,7 @@ def test_offset_paging_that_does_not_advance_is_stopped(server: tuple[str, Scrip
         Answer(400, {"errors": [{"message": "GraphQL introspection is not allowed by Apollo Server"}]}),
         # a gateway that blocks the query outright
         Answer(403, {"message": "forbidden"}),
+        Answer(403, b"<html>Forbidden</html>"),
     ],
 )
 def test_refused_introspection_is_a_warning(
@@ -193,6 +194,13 @@ def test_refused_introspection_is_a_warning(
     assert DirectoryClient(settings(url)).check_query() is False
     assert "introspection disabled; the query is not checked before the run" in caplog.text
     assert "__schema" in script.bodies[0]["query"]
+
+
+def test_a_broken_server_is_not_taken_for_a_refusal(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(502, b"<html>Bad Gateway</html>")]
+    with pytest.raises(DirectoryError, match="answered HTTP 502 with a body that is not JSON"):
+        DirectoryClient(settings(url, maxRetries="0")).check_query()
 
 
 def openmetadata_api(url: str) -> OpenMetadataApi:
