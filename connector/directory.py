@@ -271,12 +271,12 @@ class DirectoryClient:
             if body is None:
                 raise self._not_json(response)
             raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict) or not isinstance(data.get("__schema"), dict):
-            if isinstance(body, dict) and body.get("errors"):
-                reason = _error_messages(body)
-            else:
-                reason = f"HTTP {response.status_code} without a schema"
+        if not isinstance(body, dict):
+            body = {}
+        data = body.get("data")
+        # A schema next to errors may be incomplete: checking against it could refuse a good query.
+        if body.get("errors") or not isinstance(data, dict) or not isinstance(data.get("__schema"), dict):
+            reason = _error_messages(body) if body.get("errors") else f"HTTP {response.status_code} without a schema"
             logger.warning(
                 "The directory at %s refuses introspection (%s): introspection disabled; the query is not checked "
                 "before the run",
