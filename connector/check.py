@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from connector.catalog import load_snapshot
-from connector.directory import DirectoryClient, DirectoryUser, parse_rows
+from connector.directory import DirectoryClient, DirectoryUser
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import REMEDY, Principal, field_access, whoami
 from connector.plan import build_plan, check_safety_limits
@@ -87,14 +87,15 @@ class ConnectionCheck:
         return f"{principal} may edit users' {lines}"
 
     def directory_query(self) -> str:
-        rows = self.directory.read()
-        users, problems = parse_rows(rows)
-        self._users = users
-        domains = {value.lower() for user in users for value in user.domains or ()}
-        path = ".".join(self.settings.users_path)
+        checked = self.directory.check_query()
+        read = self.directory.read_users()
+        self._users = read.users
+        domains = {value.lower() for user in read.users for value in user.domains or ()}
+        path = ".".join(self.settings.query_plan.users_path)
+        schema = "the query fits the server's schema" if checked else "the server refuses introspection"
         return (
-            f"directory at {self.directory.endpoint}: the query returned {len(rows)} users at data.{path} "
-            f"({len(problems)} row problems), {len(domains)} distinct domain values"
+            f"directory at {self.directory.endpoint}: {schema}; the query returned {read.rows} users at data.{path} "
+            f"({len(read.problems)} row problems), {len(domains)} distinct domain values"
         )
 
     def plan(self) -> str:

@@ -1,5 +1,8 @@
 """Read the company directory: users with email, displayName and domain, from a GraphQL endpoint.
 
+The query, the paging style (one list, Relay connection or offset pages) and the field paths come from the
+settings; each page is turned into canonical rows by the field paths and parsed before the next is asked for.
+
 Reading is all or nothing. A directory that cannot be read whole (connection refused, an HTTP error, GraphQL
 `errors` even next to `data`, malformed JSON, a paging loop) raises `DirectoryError`, so that a run never plans
 changes from a partial list of people.
@@ -10,13 +13,21 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from connector.http import build_session, describe_request_error, redact_url
+from connector.query import (
+    INTROSPECTION_QUERY,
+    QueryError,
+    first_request_variables,
+    parse_query,
+    pluck,
+    schema_problems,
+)
 from connector.settings import UserUpdaterSettings
 
 logger = logging.getLogger("metadata.Ingestion")
@@ -131,18 +142,18 @@ def _email(row: int, value: Any) -> str | RowProblem:
     return email
 
 
-def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
-    """Turn raw user objects {email, displayName, domain} into DirectoryUsers, and every bad value into a RowProblem.
+def parse_rows(rows: Iterable[Any], start: int = 1) -> tuple[list[DirectoryUser], list[RowProblem]]:
+    """Turn canonical rows {email, displayName, domain} into DirectoryUsers, and every bad value into a RowProblem.
 
     A row without a usable email is skipped; an unusable displayName or domain is ignored (the user keeps what
     OpenMetadata has for that field) while the row's other fields still apply. Values are stripped and
     NFC-normalised (so a name typed with combining accents compares equal to the composed one). Keys other than
-    the three are ignored. Row numbers are 1-based positions in the directory's answer, so that an operator can
-    find the row.
+    the three are ignored. Row numbers are 1-based positions in the directory's answer (`start` is the number of
+    a page's first row), so that an operator can find the row.
     """
     users: list[DirectoryUser] = []
     problems: list[RowProblem] = []
-    for row, item in enumerate(rows, start=1):
+    for row, item in enumerate(rows, start=start):
         if not isinstance(item, dict):
             problems.append(RowProblem(row, "row", "is not an object; skipped"))
             continue
@@ -166,6 +177,15 @@ def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
     return users, problems
 
 
+@dataclass
+class DirectoryRead:
+    """The whole directory, parsed: the usable users, the rows' problems, and how many rows it had."""
+
+    users: list[DirectoryUser]
+    problems: list[RowProblem]
+    rows: int
+
+
 def _dig(data: Any, path: tuple[str, ...], what: str) -> Any:
     node = data
     for key in path:
@@ -180,6 +200,7 @@ class DirectoryClient:
 
     def __init__(self, settings: UserUpdaterSettings) -> None:
         self._settings = settings
+        self._plan = settings.query_plan
         self._url = str(settings.graphql_endpoint)
         self._session = build_session(
             max_retries=settings.max_retries,
@@ -196,8 +217,9 @@ class DirectoryClient:
     def endpoint(self) -> str:
         return redact_url(self._url)
 
-    def _post(self, variables: dict[str, Any] | None) -> Any:
-        payload: dict[str, Any] = {"query": self._settings.query}
+    def _send(self, query: str, variables: dict[str, Any]) -> requests.Response:
+        """POST one GraphQL request, with the session's retries."""
+        payload: dict[str, Any] = {"query": query}
         if variables:
             payload["variables"] = variables
         self.requests_sent += 1
@@ -207,23 +229,26 @@ class DirectoryClient:
             raise DirectoryError(
                 f"cannot read the directory at {self.endpoint}: {describe_request_error(exc)}"
             ) from None
+        return response
+
+    def _not_json(self, response: requests.Response) -> DirectoryError:
+        kind = response.headers.get("Content-Type", "unknown content type")
+        return DirectoryError(
+            f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is not JSON "
+            f"({kind})"
+        )
+
+    def _post(self, variables: dict[str, Any]) -> Any:
+        response = self._send(self._settings.query, variables)
         try:
             body = response.json()
         except ValueError:
-            kind = response.headers.get("Content-Type", "unknown content type")
-            raise DirectoryError(
-                f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is "
-                f"not JSON ({kind})"
-            ) from None
+            raise self._not_json(response) from None
         # GraphQL servers answer query errors with 200 or 4xx and an `errors` list; report those first.
         if isinstance(body, dict) and body.get("errors"):
-            messages = [
-                str(error.get("message", error)) if isinstance(error, dict) else str(error)
-                for error in body["errors"][:3]
-            ]
             partial = " (next to partial data, which is not used)" if body.get("data") else ""
             raise DirectoryError(
-                f"the directory at {self.endpoint} answered with GraphQL errors{partial}: " + "; ".join(messages)
+                f"the directory at {self.endpoint} answered with GraphQL errors{partial}: {_error_messages(body)}"
             )
         if response.status_code != 200:
             raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
@@ -231,22 +256,75 @@ class DirectoryClient:
             raise DirectoryError(f"the directory at {self.endpoint} answered without a `data` object")
         return body["data"]
 
-    def _pages(self) -> Iterator[list[Any]]:
-        path = self._settings.users_path
-        if self._settings.graphql_paging == "none":
-            users = _dig(self._post(None), path, "a list of users")
-            if not isinstance(users, list):
-                raise DirectoryError(f"`data.{'.'.join(path)}` is not a list")
-            yield users
-            return
-        seen_cursors: set[str] = set()
-        cursor: str | None = None
-        while True:
-            connection = _dig(
-                self._post({"first": self._settings.graphql_page_size, "after": cursor}),
-                path,
-                "a Relay connection",
+    def check_query(self) -> bool:
+        """Check the query against the server's schema by introspection; QueryError if the server would reject it.
+
+        False, with a warning, when the server refuses introspection: the query is then first checked by the run.
+        """
+        response = self._send(INTROSPECTION_QUERY, {})
+        try:
+            body = response.json()
+        except ValueError:
+            body = None  # e.g. a gateway's HTML page that blocks the query
+        if response.status_code >= 500:
+            # A broken server, not a refusal (retries are spent): the read would fail the same way.
+            if body is None:
+                raise self._not_json(response)
+            raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
+        if not isinstance(body, dict):
+            body = {}
+        data = body.get("data")
+        # A schema next to errors may be incomplete: checking against it could refuse a good query.
+        if body.get("errors") or not isinstance(data, dict) or not isinstance(data.get("__schema"), dict):
+            reason = _error_messages(body) if body.get("errors") else f"HTTP {response.status_code} without a schema"
+            logger.warning(
+                "The directory at %s refuses introspection (%s): introspection disabled; the query is not checked "
+                "before the run",
+                self.endpoint,
+                reason,
             )
+            return False
+        variables = first_request_variables(self._plan, self._settings.graphql_page_size)
+        try:
+            problems = schema_problems(parse_query(self._settings.query), data, variables)
+        except (TypeError, ValueError) as exc:
+            # A malformed introspection answer says nothing about the query: warn and let the run check it.
+            logger.warning(
+                "The directory at %s sent a schema that cannot be used (%s); not checked", self.endpoint, exc
+            )
+            return False
+        if problems:
+            raise QueryError(
+                f"'graphqlQuery' does not fit the schema of the directory at {self.endpoint}: "
+                + "; ".join(problems)
+                + ". Nothing was read or written."
+            )
+        logger.info("The query fits the schema of the directory at %s", self.endpoint)
+        return True
+
+    def _pages(self) -> Iterator[list[Any]]:
+        """The raw user objects, a page at a time, in the directory's order."""
+        plan = self._plan
+        variables = first_request_variables(plan, self._settings.graphql_page_size)
+        if plan.paging == "relay":
+            yield from self._relay_pages(variables)
+        elif plan.paging == "offset":
+            yield from self._offset_pages(variables)
+        else:
+            yield self._list(self._post(variables))
+
+    def _list(self, data: Any) -> list[Any]:
+        users = _dig(data, self._plan.users_path, "a list of users")
+        if not isinstance(users, list):
+            raise DirectoryError(f"`data.{'.'.join(self._plan.users_path)}` is not a list")
+        return users
+
+    def _relay_pages(self, variables: dict[str, Any]) -> Iterator[list[Any]]:
+        path = self._plan.users_path
+        cursor_variable = self._plan.page_start_variable or ""
+        seen_cursors: set[str] = set()
+        while True:
+            connection = _dig(self._post(variables), path, "a Relay connection")
             edges = connection.get("edges") if isinstance(connection, dict) else None
             page_info = connection.get("pageInfo") if isinstance(connection, dict) else None
             if not isinstance(edges, list) or not isinstance(page_info, dict):
@@ -261,15 +339,56 @@ class DirectoryClient:
                     "stopping instead of looping"
                 )
             seen_cursors.add(cursor)
+            variables = {**variables, cursor_variable: cursor}
 
-    def read(self) -> list[Any]:
-        """All raw user objects, in the directory's order."""
-        rows: list[Any] = []
+    def _offset_pages(self, variables: dict[str, Any]) -> Iterator[list[Any]]:
+        offset_variable = self._plan.page_start_variable or ""
+        size = self._settings.graphql_page_size
+        offset = 0
+        previous: list[Any] | None = None
+        while True:
+            page = self._list(self._post({**variables, offset_variable: offset}))
+            # A server that ignores the offset answers the same page again and again.
+            if page and page == previous:
+                raise DirectoryError(
+                    f"the directory's offset paging does not advance (the page at offset {offset} repeats the one "
+                    "before); stopping instead of looping"
+                )
+            yield page
+            if len(page) < size:
+                return
+            offset += len(page)
+            previous = page
+
+    def _canonical(self, node: Any) -> Any:
+        """A raw user object as the row parse_rows reads: {email, displayName, domain} by the field paths."""
+        if not isinstance(node, dict):
+            return node
+        paths = self._plan.field_paths
+        return {
+            "email": pluck(node, paths["emailField"]),
+            "displayName": pluck(node, paths["displayNameField"]),
+            "domain": pluck(node, paths["domainField"]),
+        }
+
+    def read_users(self) -> DirectoryRead:
+        """Every user of the directory, parsed page by page so that only one raw page is held at a time."""
+        read = DirectoryRead(users=[], problems=[], rows=0)
         for page in self._pages():
-            rows.extend(page)
-            if self._settings.graphql_paging == "relay":
-                logger.debug("directory: %d users read so far", len(rows))
-        return rows
+            # A generator, so that each canonical row lives only while it is parsed.
+            users, problems = parse_rows((self._canonical(node) for node in page), start=read.rows + 1)
+            read.users += users
+            read.problems += problems
+            read.rows += len(page)
+            logger.debug("directory: %d users read so far", read.rows)
+        return read
 
     def close(self) -> None:
         self._session.close()
+
+
+def _error_messages(body: dict[str, Any]) -> str:
+    errors = body["errors"] if isinstance(body["errors"], list) else [body["errors"]]
+    return "; ".join(
+        str(error.get("message", error)) if isinstance(error, dict) else str(error) for error in errors[:3]
+    )

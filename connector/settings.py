@@ -25,6 +25,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
+from connector.query import QueryPlan, parse_query, selection_problems
+
 
 class SyncField(str, Enum):
     """A user field the connector keeps in step with the directory."""
@@ -46,6 +48,27 @@ USERS_RELAY_QUERY = (
 )
 
 
+# Paging style -> (page size variable, page start variable), as the Relay spec and common offset APIs name them.
+PAGING_VARIABLES = {"relay": ("first", "after"), "offset": ("limit", "offset")}
+
+
+def _json_object(value: Any, what: str) -> Any:
+    """An option given as a JSON object in a string, decoded; other values are left to the field's type."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = json.loads(value) if value.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"must be a JSON object of {what} ({exc.msg})") from None
+    if not isinstance(parsed, dict):
+        raise ValueError(f"must be a JSON object of {what}")
+    return parsed
+
+
+def _dotted(path: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in path.split("."))
+
+
 class UserUpdaterSettings(BaseModel):
     """Options of the user updater, given as strings under `connectionOptions` (camelCase keys)."""
 
@@ -56,29 +79,62 @@ class UserUpdaterSettings(BaseModel):
         Field(description="URL of the directory's GraphQL endpoint, e.g. http://localhost:4000. Required."),
     ]
     graphql_paging: Annotated[
-        Literal["none", "relay"],
+        Literal["none", "relay", "offset"],
         Field(
-            description="How the directory returns users: 'none' (one list) or 'relay' "
-            "(first/after arguments, edges/node and pageInfo { hasNextPage endCursor })."
+            description="How the directory returns users: 'none' (one list), 'relay' (first/after variables, "
+            "edges { node } and pageInfo { hasNextPage endCursor }) or 'offset' (limit/offset variables; the "
+            "last page is the first one shorter than graphqlPageSize)."
         ),
     ] = "none"
     graphql_query: Annotated[
         str | None,
         Field(
-            description="GraphQL query to send. Default: the seed's `users` list for paging 'none', "
-            "the `usersConnection` query for 'relay' (which must take $first and $after)."
+            description="GraphQL query to send. Default: the seed's `users` list for paging 'none', the "
+            "`usersConnection` query for 'relay'; required for 'offset'."
         ),
     ] = None
     graphql_users_path: Annotated[
         str | None,
         Field(
-            description="Dotted path under `data` to the users list (paging 'none') or to the connection "
-            "(paging 'relay'). Default: 'users' or 'usersConnection'."
+            description="Dotted path under `data` to the users list (paging 'none', 'offset') or to the "
+            "connection (paging 'relay'). Default: 'usersConnection' for 'relay', else 'users'."
         ),
     ] = None
+    email_field: Annotated[
+        str, Field(min_length=1, description="Dotted path of a user's email in each user object, e.g. 'workEmail'.")
+    ] = "email"
+    display_name_field: Annotated[
+        str, Field(min_length=1, description="Dotted path of a user's display name, e.g. 'name.full'.")
+    ] = "displayName"
+    domain_field: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="Dotted path of a user's domain, e.g. 'department.name'; the value may be one name or a "
+            "list, and a path through a list of objects ('departments.name') gives the list of their values.",
+        ),
+    ] = "domain"
     graphql_page_size: Annotated[
-        int, Field(ge=1, le=10_000, description="Users per directory page with paging 'relay'.")
+        int, Field(ge=1, le=10_000, description="Users per directory page with paging 'relay' or 'offset'.")
     ] = 500
+    graphql_page_size_variable: Annotated[
+        str | None,
+        Field(description="Variable that carries the page size. Default: 'first' for 'relay', 'limit' for 'offset'."),
+    ] = None
+    graphql_page_start_variable: Annotated[
+        str | None,
+        Field(
+            description="Variable that carries where a page starts: the cursor ('relay', default 'after') or "
+            "the number of users already read ('offset', default 'offset')."
+        ),
+    ] = None
+    graphql_variables: Annotated[
+        dict[str, Any],
+        Field(
+            description="Variables sent with every request as a JSON object, e.g. "
+            '{"status": "ACTIVE"}; the paging variables are added to them.'
+        ),
+    ] = Field(default_factory=dict)
     graphql_headers: Annotated[
         dict[str, SecretStr],
         Field(
@@ -158,15 +214,15 @@ class UserUpdaterSettings(BaseModel):
     @field_validator("graphql_headers", mode="before")
     @classmethod
     def _parse_headers(cls, value: Any) -> Any:
-        if not isinstance(value, str):
-            return value
-        try:
-            parsed = json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"must be a JSON object of header names to values ({exc.msg})") from None
-        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+        parsed = _json_object(value, "header names to values")
+        if isinstance(parsed, dict) and not all(isinstance(v, str) for v in parsed.values()):
             raise ValueError("must be a JSON object whose values are strings")
         return parsed
+
+    @field_validator("graphql_variables", mode="before")
+    @classmethod
+    def _parse_variables(cls, value: Any) -> Any:
+        return _json_object(value, "variable names to values")
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -204,6 +260,16 @@ class UserUpdaterSettings(BaseModel):
             raise ValueError("set openMetadataTokenEnv or openMetadataTokenFile, not both")
         return self
 
+    @model_validator(mode="after")
+    def _query_reads_what_the_paths_name(self) -> UserUpdaterSettings:
+        """Refuse, before any request, a query that does not select what the run reads from its answer."""
+        if self.graphql_paging == "offset" and not self.graphql_query:
+            raise ValueError("'graphqlQuery' is required with graphqlPaging 'offset' (the seed has no offset query)")
+        problems = selection_problems(parse_query(self.query), self.query_plan)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
     @property
     def query(self) -> str:
         if self.graphql_query:
@@ -211,9 +277,22 @@ class UserUpdaterSettings(BaseModel):
         return USERS_RELAY_QUERY if self.graphql_paging == "relay" else USERS_LIST_QUERY
 
     @property
-    def users_path(self) -> tuple[str, ...]:
-        path = self.graphql_users_path or ("usersConnection" if self.graphql_paging == "relay" else "users")
-        return tuple(path.split("."))
+    def query_plan(self) -> QueryPlan:
+        paging = self.graphql_paging
+        default_size, default_start = PAGING_VARIABLES.get(paging, (None, None))
+        users_path = self.graphql_users_path or ("usersConnection" if paging == "relay" else "users")
+        return QueryPlan(
+            paging=paging,
+            users_path=_dotted(users_path),
+            field_paths={
+                "emailField": _dotted(self.email_field),
+                "displayNameField": _dotted(self.display_name_field),
+                "domainField": _dotted(self.domain_field),
+            },
+            page_size_variable=self.graphql_page_size_variable or default_size,
+            page_start_variable=self.graphql_page_start_variable or default_start,
+            variables=self.graphql_variables,
+        )
 
     @property
     def tls_verify(self) -> bool | str:
@@ -238,8 +317,11 @@ class UserUpdaterSettings(BaseModel):
         except ValidationError as exc:
             problems = []
             for error in exc.errors():
-                key = ".".join(str(part) for part in error["loc"]) or "connectionOptions"
-                if error["type"] == "missing":
+                key = ".".join(str(part) for part in error["loc"])
+                if not key:
+                    # A check across options (the query against its field paths): its message names them.
+                    problems.append(str(error["ctx"]["error"]) if "ctx" in error else error["msg"])
+                elif error["type"] == "missing":
                     problems.append(f"'{key}' is required")
                 else:
                     # `input` may be a secret header value: name the option, never echo the value back.

@@ -17,7 +17,8 @@ Run it with `metadata ingest -c user_updater.yaml`, where the workflow names thi
 
 A run goes one way: read the directory -> snapshot the catalog -> plan the changes -> write -> report.
 
-1. Before anything else it asks OpenMetadata who the token belongs to and what it may do on users, and stops
+1. Before anything else it checks the directory query against the directory's schema (by introspection, where
+   the server allows it), asks OpenMetadata who the token belongs to and what it may do on users, and stops
    if it may not edit a field it is told to sync (bots may not edit display names).
 2. It reads every user of the directory; a directory that cannot be read whole stops the run.
 3. It preloads OpenMetadata's non-bot users and all domains with paged list calls.
@@ -52,7 +53,7 @@ from metadata.ingestion.ometa.ometa_api import OpenMetadata
 from connector.catalog import DomainIndex, load_snapshot
 from connector.check import ConnectionCheck
 from connector.credentials import load_token
-from connector.directory import DirectoryClient, DirectoryError, parse_rows
+from connector.directory import DirectoryClient, DirectoryError
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
 from connector.plan import Plan, SafetyLimitError, build_plan, check_safety_limits
@@ -91,7 +92,9 @@ class UserUpdaterSource(Source):
         return cls(UserUpdaterSettings.from_connection_options(options.root if options else None), metadata)
 
     def prepare(self) -> None:
-        """Check the account, read the directory, snapshot the catalog and plan; raise before any write."""
+        """Check the query and the account, read the directory, snapshot the catalog and plan; raise before any
+        write."""
+        self.directory.check_query()
         principal = whoami(self.api)
         logger.info(
             "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
@@ -99,16 +102,16 @@ class UserUpdaterSource(Source):
         check_permissions(self.api, principal, self.settings.fields)
 
         started = time.monotonic()
-        rows = self.directory.read()
-        if not rows:
+        directory = self.directory.read_users()
+        if not directory.rows:
             # An HR feed that lost everyone is far likelier than a company without people.
             raise DirectoryError(
                 f"the directory at {self.directory.endpoint} answered with no users; stopping without a write"
             )
-        users, problems = parse_rows(rows)
+        users, problems = directory.users, directory.problems
         logger.info(
             "Read %d users from the directory at %s in %.1fs",
-            len(rows),
+            directory.rows,
             self.directory.endpoint,
             time.monotonic() - started,
         )
@@ -130,7 +133,7 @@ class UserUpdaterSource(Source):
         self._check_safety_limits(plan)
         self.plan = plan
         skipped_rows = {problem.row for problem in problems if problem.field in ("row", "email")}
-        self.report = SyncReport.planned(plan, directory_rows=len(rows), invalid_rows=len(skipped_rows))
+        self.report = SyncReport.planned(plan, directory_rows=directory.rows, invalid_rows=len(skipped_rows))
 
     def _report_plan(self, plan: Plan) -> None:
         for value, count in plan.unknown_domains.items():

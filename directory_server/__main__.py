@@ -33,6 +33,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="JSON list of {email, displayName, domain} objects (default: the bundled demo users)",
     )
     parser.add_argument(
+        "--no-introspection",
+        dest="introspection",
+        action="store_false",
+        help="refuse introspection queries (and serve no GraphiQL), as many production servers do",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug", "trace"],
@@ -96,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
                 raise DataError("--raw needs --data")
             directory = create_raw_app(load_raw_rows(args.data))
         else:
-            directory = create_app(load_demo_users() if args.data is None else load_users(args.data))
+            users = load_demo_users() if args.data is None else load_users(args.data)
+            directory = create_app(users, introspection=args.introspection)
         app = faults.wrap(directory, args, directory_faults.KINDS)
     except (DataError, faults.RuleError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)

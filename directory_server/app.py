@@ -14,23 +14,27 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 
 from directory_server.data import DirectoryUser
-from directory_server.schema import DirectoryContext, schema
+from directory_server.schema import DirectoryContext, build_schema
 
 GRAPHQL_PATHS = ("/", "/graphql")
 
 
 class DirectoryGraphQL(GraphQL[DirectoryContext, None]):
-    def __init__(self, users: Sequence[DirectoryUser]) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+    def __init__(self, users: Sequence[DirectoryUser], introspection: bool) -> None:
+        # GraphiQL needs introspection to know the schema, so it is served only with introspection on.
+        super().__init__(build_schema(introspection), graphql_ide="graphiql" if introspection else None)
         self._context = DirectoryContext(users=users)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> DirectoryContext:
         return self._context
 
 
-def create_app(users: Sequence[DirectoryUser], middleware: Sequence[Middleware] = ()) -> Starlette:
-    """`middleware` wraps every GraphQL route, the hook for test-only behaviour such as injected faults."""
-    graphql = DirectoryGraphQL(users)
+def create_app(
+    users: Sequence[DirectoryUser], middleware: Sequence[Middleware] = (), introspection: bool = True
+) -> Starlette:
+    """`middleware` wraps every GraphQL route, the hook for test-only behaviour such as injected faults;
+    `introspection=False` refuses introspection queries, as many production GraphQL servers do."""
+    graphql = DirectoryGraphQL(users, introspection)
     # Both paths, because clients configured with a bare host (http://localhost:4000) post to `/`.
     routes = [Route(path, graphql, methods=["GET", "POST"]) for path in GRAPHQL_PATHS]
     return Starlette(routes=routes, middleware=list(middleware))

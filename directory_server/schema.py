@@ -1,15 +1,22 @@
-"""The directory's GraphQL schema: the whole list, and a Relay-style paged form for large directories."""
+"""The directory's GraphQL schema: the whole list, and a Relay-style paged form for large directories.
+
+The same users are also served in two other shapes, so that the connector's configurable query, field paths and
+paging can be tried against something real: `employees` (Relay-paged; workEmail, fullName, department { name })
+and `people` (offset-paged; contact { email }, name, orgUnits { name }).
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
 from strawberry.types import ExecutionContext, Info
 
 from directory_server.data import DirectoryUser
@@ -43,10 +50,53 @@ class User:
         return cls(email=record.email, display_name=record.display_name, domain=record.domain)
 
 
+@strawberry.type(description="A department an employee belongs to.")
+class Department:
+    name: str
+
+
+@strawberry.type(description="The same person in an HR system's shape: other field names, nested department.")
+class Employee:
+    work_email: str | None
+    full_name: str | None
+    department: Department | None
+
+    @classmethod
+    def from_record(cls, record: DirectoryUser) -> Employee:
+        department = Department(name=record.domain) if record.domain is not None else None
+        return cls(work_email=record.email, full_name=record.display_name, department=department)
+
+
 @strawberry.type
-class UserEdge:
+class Contact:
+    email: str | None
+
+
+@strawberry.type
+class OrgUnit:
+    name: str
+
+
+@strawberry.type(description="The same person in an identity system's shape: nested email, a list of org units.")
+class Person:
+    contact: Contact
+    name: str | None
+    org_units: list[OrgUnit]
+
+    @classmethod
+    def from_record(cls, record: DirectoryUser) -> Person:
+        units = [OrgUnit(name=record.domain)] if record.domain is not None else []
+        return cls(contact=Contact(email=record.email), name=record.display_name, org_units=units)
+
+
+Node = TypeVar("Node")
+
+
+# Generic, so that strawberry names each use after its node: UserEdge/UserConnection, EmployeeEdge/...
+@strawberry.type
+class Edge(Generic[Node]):
     cursor: str
-    node: User
+    node: Node
 
 
 @strawberry.type
@@ -56,8 +106,8 @@ class PageInfo:
 
 
 @strawberry.type
-class UserConnection:
-    edges: list[UserEdge]
+class Connection(Generic[Node]):
+    edges: list[Edge[Node]]
     page_info: PageInfo
     total_count: int
 
@@ -78,16 +128,23 @@ def decode_cursor(cursor: str, total: int) -> int:
     return int(digits)
 
 
-def page_of_users(users: Sequence[DirectoryUser], first: int, after: str | None) -> UserConnection:
-    if not 0 <= first <= MAX_PAGE_SIZE:
-        raise QueryArgumentError(f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}")
+def _check_page_size(name: str, size: int) -> None:
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        raise QueryArgumentError(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}, got {size}")
+
+
+def page_of(
+    users: Sequence[DirectoryUser], first: int, after: str | None, node: Callable[[DirectoryUser], Node]
+) -> Connection[Node]:
+    """A Relay page of `first` users after the cursor `after`, each shown as `node` makes it."""
+    _check_page_size("first", first)
     start = 0 if after is None else decode_cursor(after, len(users)) + 1
     # Slicing a list touches only the page, so a page costs the same at row 10 and row 1,000,000.
     edges = [
-        UserEdge(cursor=encode_cursor(position), node=User.from_record(record))
+        Edge(cursor=encode_cursor(position), node=node(record))
         for position, record in enumerate(users[start : start + first], start=start)
     ]
-    return UserConnection(
+    return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=start + first < len(users),
@@ -95,6 +152,10 @@ def page_of_users(users: Sequence[DirectoryUser], first: int, after: str | None)
         ),
         total_count=len(users),
     )
+
+
+def page_of_users(users: Sequence[DirectoryUser], first: int, after: str | None) -> Connection[User]:
+    return page_of(users, first, after, User.from_record)
 
 
 @strawberry.type
@@ -109,9 +170,28 @@ class Query:
         info: Info[DirectoryContext, None],
         first: int | None = DEFAULT_PAGE_SIZE,
         after: str | None = None,
-    ) -> UserConnection:
+    ) -> Connection[User]:
         # An explicit null means "no preference", the same as leaving `first` out.
         return page_of_users(info.context.users, DEFAULT_PAGE_SIZE if first is None else first, after)
+
+    @strawberry.field(
+        description=f"The users as employees, Relay-paged (another schema shape); `first` is at most {MAX_PAGE_SIZE}."
+    )
+    def employees(
+        self, info: Info[DirectoryContext, None], first: int = DEFAULT_PAGE_SIZE, after: str | None = None
+    ) -> Connection[Employee]:
+        return page_of(info.context.users, first, after, Employee.from_record)
+
+    @strawberry.field(
+        description=f"The users as people, offset-paged (another schema shape); `limit` is at most {MAX_PAGE_SIZE}."
+    )
+    def people(
+        self, info: Info[DirectoryContext, None], limit: int = DEFAULT_PAGE_SIZE, offset: int = 0
+    ) -> list[Person]:
+        _check_page_size("limit", limit)
+        if offset < 0:
+            raise QueryArgumentError(f"`offset` must not be negative, got {offset}")
+        return [Person.from_record(record) for record in info.context.users[offset : offset + limit]]
 
 
 class DirectorySchema(strawberry.Schema):
@@ -126,4 +206,9 @@ class DirectorySchema(strawberry.Schema):
         super().process_errors(unexpected, execution_context)
 
 
-schema = DirectorySchema(query=Query)
+def build_schema(introspection: bool = True) -> DirectorySchema:
+    """The schema; without introspection it refuses `__schema`/`__type`, as many production servers do."""
+    return DirectorySchema(query=Query, extensions=[] if introspection else [DisableIntrospection])
+
+
+schema = build_schema()

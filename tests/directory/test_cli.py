@@ -44,5 +44,5 @@ def test_bad_data_exits_2_with_one_line(tmp_path: Path, content: str | None, mes
 def test_help_lists_the_options() -> None:
     result = subprocess.run(directory_command("--help"), capture_output=True, text=True, timeout=30, check=False)
     assert result.returncode == 0
-    for option in ("--host", "--port", "--data"):
+    for option in ("--host", "--port", "--data", "--no-introspection"):
         assert option in result.stdout

@@ -9,6 +9,7 @@ from directory_server.schema import (
     MAX_PAGE_SIZE,
     DirectoryContext,
     QueryArgumentError,
+    build_schema,
     decode_cursor,
     encode_cursor,
     page_of_users,
@@ -22,6 +23,11 @@ EXPECTED_SDL_LINES = [
     "type UserEdge {\n  cursor: String!\n  node: User!\n}",
     "type PageInfo {\n  hasNextPage: Boolean!\n  endCursor: String\n}",
     "type UserConnection {\n  edges: [UserEdge!]!\n  pageInfo: PageInfo!\n  totalCount: Int!\n}",
+    "employees(first: Int! = 100, after: String = null): EmployeeConnection!",
+    "people(limit: Int! = 100, offset: Int! = 0): [Person!]!",
+    "type Employee {\n  workEmail: String\n  fullName: String\n  department: Department\n}",
+    "type EmployeeEdge {\n  cursor: String!\n  node: Employee!\n}",
+    "type Person {\n  contact: Contact!\n  name: String\n  orgUnits: [OrgUnit!]!\n}",
 ]
 
 
@@ -67,3 +73,71 @@ def test_query_reads_users_from_the_context() -> None:
     result = schema.execute_sync("{ users { email displayName domain } }", context_value=context)
     assert result.errors is None
     assert result.data == {"users": [{"email": "a@b.c", "displayName": "Ä", "domain": None}]}
+
+
+SHAPES_CONTEXT = DirectoryContext(
+    users=[DirectoryUser("a@b.c", "A", "Finance"), DirectoryUser("d@e.f", None, None), DirectoryUser(None, "G", "X")]
+)
+
+
+def test_employees_are_the_same_users_relay_paged_in_another_shape() -> None:
+    query = (
+        "query($after: String) { employees(first: 2, after: $after) { edges { node { workEmail fullName "
+        "department { name } } } pageInfo { hasNextPage endCursor } } }"
+    )
+    first = schema.execute_sync(query, context_value=SHAPES_CONTEXT)
+    assert first.errors is None
+    assert first.data is not None
+    page = first.data["employees"]
+    assert [edge["node"] for edge in page["edges"]] == [
+        {"workEmail": "a@b.c", "fullName": "A", "department": {"name": "Finance"}},
+        {"workEmail": "d@e.f", "fullName": None, "department": None},
+    ]
+    assert page["pageInfo"] == {"hasNextPage": True, "endCursor": encode_cursor(1)}
+    rest = schema.execute_sync(query, variable_values={"after": encode_cursor(1)}, context_value=SHAPES_CONTEXT)
+    assert rest.data is not None
+    assert rest.data["employees"]["edges"] == [
+        {"node": {"workEmail": None, "fullName": "G", "department": {"name": "X"}}}
+    ]
+    assert rest.data["employees"]["pageInfo"]["hasNextPage"] is False
+
+
+@pytest.mark.parametrize(
+    ("limit", "offset", "emails"),
+    [(2, 0, ["a@b.c", "d@e.f"]), (2, 2, [None]), (2, 3, []), (0, 0, []), (1000, 1, ["d@e.f", None])],
+)
+def test_people_are_the_same_users_offset_paged_in_another_shape(
+    limit: int, offset: int, emails: list[str | None]
+) -> None:
+    query = "query($l: Int!, $o: Int!) { people(limit: $l, offset: $o) { contact { email } name orgUnits { name } } }"
+    result = schema.execute_sync(query, variable_values={"l": limit, "o": offset}, context_value=SHAPES_CONTEXT)
+    assert result.errors is None
+    assert result.data is not None
+    assert [person["contact"]["email"] for person in result.data["people"]] == emails
+    if offset == 0 and limit == 2:
+        assert result.data["people"][0] == {
+            "contact": {"email": "a@b.c"},
+            "name": "A",
+            "orgUnits": [{"name": "Finance"}],
+        }
+        assert result.data["people"][1]["orgUnits"] == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [("limit: 1001", "`limit` must be between 0 and 1000, got 1001"), ("offset: -1", "`offset` must not be negative")],
+)
+def test_people_arguments_outside_their_range_are_errors(arguments: str, message: str) -> None:
+    result = schema.execute_sync(f"{{ people({arguments}) {{ name }} }}", context_value=SHAPES_CONTEXT)
+    assert result.errors is not None
+    assert message in result.errors[0].message
+
+
+def test_introspection_can_be_disabled_while_queries_still_work() -> None:
+    closed = build_schema(introspection=False)
+    refused = closed.execute_sync("{ __schema { queryType { name } } }", context_value=SHAPES_CONTEXT)
+    assert refused.errors is not None
+    assert "introspection" in refused.errors[0].message.lower()
+    served = closed.execute_sync("{ users { email } }", context_value=SHAPES_CONTEXT)
+    assert served.errors is None
+    assert schema.execute_sync("{ __schema { queryType { name } } }").errors is None

@@ -131,6 +131,16 @@ def test_graphiql_is_served_to_a_browser(demo_server: RunningServer) -> None:
         assert "graphiql" in response.text.lower()
 
 
+def test_no_introspection_flag_refuses_schema_queries_but_serves_users(custom_data_file: Path) -> None:
+    server = start_server(directory_command("--port", "0", "--no-introspection", "--data", str(custom_data_file)))
+    try:
+        refused = post_graphql(server.url, "{ __schema { queryType { name } } }")
+        assert "introspection has been disabled" in " ".join(error_messages(refused))
+        assert post_graphql(server.url, SEED_QUERY) == {"data": {"users": [as_served(row) for row in CUSTOM_ROWS]}}
+    finally:
+        server.stop()
+
+
 def test_unknown_path_is_404(demo_server: RunningServer) -> None:
     response = requests.post(demo_server.url + "/nope", json={"query": SEED_QUERY}, timeout=10)
     assert response.status_code == 404

@@ -89,7 +89,7 @@ def sandbox(start_sandbox: Callable[..., tuple[Sandbox, RunningServer]]) -> Sand
 @pytest.fixture
 def start_directory(tmp_path: Path) -> Iterator[Callable[..., str]]:
     """Start a directory server with the given users (None: the bundled demo data) and extra options (`--raw`,
-    `--fault ...`); returns its URL."""
+    `--fault ...`, `--no-introspection`); returns its URL."""
     servers: list[RunningServer] = []
 
     def start(users: list[Any] | None = None, *extra: str) -> str:
@@ -124,10 +124,12 @@ def workflow_config(
     endpoint: str,
     token: str = "${OPENMETADATA_JWT_TOKEN}",  # noqa: S107 - the placeholder the shipped YAML uses
     logger_level: str = "INFO",
+    base: Path | str = SHIPPED_YAML,
     **options: str,
 ) -> dict[str, Any]:
-    """The shipped YAML as a dict, pointed at the test's servers, with extra connectionOptions."""
-    config: dict[str, Any] = yaml.safe_load(SHIPPED_YAML.read_text())
+    """The shipped YAML (or another workflow file) as a dict, pointed at the test's servers, with extra
+    connectionOptions."""
+    config: dict[str, Any] = yaml.safe_load(Path(base).read_text())
     connection = config["source"]["serviceConnection"]["config"]
     connection["connectionOptions"].update({"graphqlEndpoint": endpoint, **BACKFILL, **options})
     server = config["workflowConfig"]["openMetadataServerConfig"]
@@ -138,11 +140,19 @@ def workflow_config(
 
 
 def run_ingest(
-    tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str, logger_level: str = "INFO", **options: str
+    tmp_path: Path,
+    sandbox: Sandbox,
+    endpoint: str,
+    token: str,
+    logger_level: str = "INFO",
+    base: Path | str = SHIPPED_YAML,  # `str` too, so that callers may pass **options of strings
+    **options: str,
 ) -> Run:
-    """Run the real `metadata ingest` CLI on the shipped YAML, the token passed in the environment as documented."""
+    """Run the real `metadata ingest` CLI on the shipped YAML (or `base`), the token passed in the environment as
+    documented."""
     path = tmp_path / "user_updater.yaml"
-    path.write_text(yaml.safe_dump(workflow_config(sandbox, endpoint, logger_level=logger_level, **options)))
+    config = workflow_config(sandbox, endpoint, logger_level=logger_level, base=base, **options)
+    path.write_text(yaml.safe_dump(config))
     result = subprocess.run(
         [str(BIN / "metadata"), "ingest", "-c", str(path)],
         check=False,

@@ -23,7 +23,7 @@ EXPECTED = {
 }
 UNTOUCHED = ("id", "name", "email", "teams", "roles", "isAdmin", "isBot", "description", "profile", "personas")
 
-StartDirectory = Callable[[list[dict[str, Any]] | None], str]
+StartDirectory = Callable[..., str]
 
 
 def own_domains(user: dict[str, Any]) -> list[str]:
@@ -108,7 +108,7 @@ def test_relay_paging_at_debug_level_reads_every_page_and_leaks_no_secret(
     )
     assert run.returncode == 0, run.output
     assert "updated 3;" in run.summary()
-    assert "Requests: directory 2," in run.summary()
+    assert "Requests: directory 3," in run.summary()  # the introspection check, then two pages
     assert "DEBUG" in run.output
     assert token not in run.output
     assert token.split(".")[2] not in run.output  # not even the signature alone
@@ -181,6 +181,7 @@ def html_server() -> Iterator[str]:
     ("case", "message"),
     [
         ("down", "cannot read the directory"),
+        ("unknown-field", "'graphqlQuery' does not fit the schema of the directory at"),
         ("graphql-errors", "answered with GraphQL errors"),
         ("not-json", "not JSON"),
     ],
@@ -196,9 +197,14 @@ def test_unreadable_directory_fails_the_run_before_any_write(
     options = {"maxRetries": "1", "retryBackoffSeconds": "0"}
     if case == "down":
         endpoint = f"http://127.0.0.1:{closed_port()}/graphql"
-    elif case == "graphql-errors":
+    elif case == "unknown-field":
+        # Introspection shows the field does not exist: stopped before the account check and any read.
         endpoint = start_directory(None)
-        options["graphqlQuery"] = "{ users { email nickname } }"
+        options["graphqlQuery"] = "{ users { email displayName domain nickname } }"
+    elif case == "graphql-errors":
+        # Without introspection the same query is first refused by the read, which stops the run as well.
+        endpoint = start_directory(None, "--no-introspection")
+        options["graphqlQuery"] = "{ users { email displayName domain nickname } }"
     else:
         endpoint = html_server
     before = versions(sandbox)
@@ -206,6 +212,11 @@ def test_unreadable_directory_fails_the_run_before_any_write(
     assert run.returncode != 0
     assert message in run.output
     assert versions(sandbox) == before
+    if case == "unknown-field":
+        assert "Cannot query field 'nickname' on type 'User'. (line 1, column 36)" in run.output
+        assert "Writing to OpenMetadata" not in run.output
+    if case == "graphql-errors":
+        assert "introspection disabled; the query is not checked before the run" in run.output
 
 
 def test_malformed_option_is_named_before_any_request(tmp_path: Path, sandbox: Sandbox) -> None:

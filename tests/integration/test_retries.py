@@ -37,6 +37,7 @@ class Script:
 
     answers: list[Answer]
     seen: list[tuple[str, str, str | None]] = field(default_factory=list)
+    bodies: list[Any] = field(default_factory=list)
 
     def next(self) -> Answer:
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
@@ -49,7 +50,8 @@ def server() -> Iterator[tuple[str, Script]]:
     class Handler(BaseHTTPRequestHandler):
         def _answer(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
+            body = self.rfile.read(length)
+            script.bodies.append(json.loads(body) if body else None)
             script.seen.append((self.command, self.path, self.headers.get("Authorization")))
             answer = script.next()
             time.sleep(answer.delay)
@@ -86,8 +88,8 @@ def test_directory_retries_503_and_429_honouring_retry_after(server: tuple[str, 
     url, script = server
     script.answers = [Answer(503, {"error": "busy"}, {"Retry-After": "1"}), Answer(429, {}), Answer()]
     started = time.monotonic()
-    rows = DirectoryClient(settings(url)).read()
-    assert rows == USERS["data"]["users"]
+    read = DirectoryClient(settings(url)).read_users()
+    assert [(user.email, user.display_name) for user in read.users] == [("a@x.org", "A")]
     assert len(script.seen) == 3
     assert time.monotonic() - started >= 1.0
 
@@ -96,7 +98,7 @@ def test_retry_after_is_bounded(server: tuple[str, Script]) -> None:
     url, script = server
     script.answers = [Answer(503, {}, {"Retry-After": "30"}), Answer()]
     started = time.monotonic()
-    DirectoryClient(settings(url, maxRetryWaitSeconds="0.2")).read()
+    DirectoryClient(settings(url, maxRetryWaitSeconds="0.2")).read_users()
     assert time.monotonic() - started < 5
 
 
@@ -104,7 +106,7 @@ def test_directory_gives_up_after_the_retry_budget(server: tuple[str, Script]) -
     url, script = server
     script.answers = [Answer(502, b"<html>Bad Gateway</html>")]
     with pytest.raises(DirectoryError, match="answered HTTP 502 with a body that is not JSON"):
-        DirectoryClient(settings(url, maxRetries="2")).read()
+        DirectoryClient(settings(url, maxRetries="2")).read_users()
     assert len(script.seen) == 3
 
 
@@ -113,7 +115,7 @@ def test_directory_request_times_out(server: tuple[str, Script]) -> None:
     script.answers = [Answer(delay=1.5)]
     started = time.monotonic()
     with pytest.raises(DirectoryError, match="timed out"):
-        DirectoryClient(settings(url, maxRetries="1", requestTimeoutSeconds="0.3")).read()
+        DirectoryClient(settings(url, maxRetries="1", requestTimeoutSeconds="0.3")).read_users()
     assert len(script.seen) == 2
     assert time.monotonic() - started < 1.5 * 2
 
@@ -123,7 +125,7 @@ def test_directory_headers_are_sent_but_never_in_errors(server: tuple[str, Scrip
     script.answers = [Answer(200, {"errors": [{"message": "Cannot query field 'nickname'"}], "data": None})]
     client = DirectoryClient(settings(f"{url}/graphql?key=k3y", graphqlHeaders='{"Authorization": "Bearer s3cret"}'))
     with pytest.raises(DirectoryError) as error:
-        client.read()
+        client.read_users()
     assert script.seen[0][2] == "Bearer s3cret"
     assert "Cannot query field 'nickname'" in str(error.value)
     assert "s3cret" not in str(error.value)
@@ -135,8 +137,72 @@ def test_relay_paging_loop_is_stopped(server: tuple[str, Script]) -> None:
     page = {"edges": [{"node": USERS["data"]["users"][0]}], "pageInfo": {"hasNextPage": True, "endCursor": "c1"}}
     script.answers = [Answer(200, {"data": {"usersConnection": page}})]
     with pytest.raises(DirectoryError, match="paging does not advance"):
-        DirectoryClient(settings(url, graphqlPaging="relay")).read()
+        DirectoryClient(settings(url, graphqlPaging="relay")).read_users()
     assert len(script.seen) == 2
+
+
+OFFSET_QUERY = "query($limit: Int!, $offset: Int!) { users(limit: $limit, offset: $offset) { email } }"
+
+
+def people(*emails: str) -> Answer:
+    return Answer(200, {"data": {"users": [{"email": email} for email in emails]}})
+
+
+def test_offset_paging_stops_on_a_short_page_and_numbers_rows_across_pages(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [people("a@x.org", "b@x.org"), people("c@x.org", "bad"), people()]
+    options = {"graphqlPaging": "offset", "graphqlQuery": OFFSET_QUERY, "graphqlPageSize": "2"}
+    read = DirectoryClient(settings(url, displayNameField="email", domainField="email", **options)).read_users()
+    assert [body["variables"] for body in script.bodies] == [
+        {"limit": 2, "offset": 0},
+        {"limit": 2, "offset": 2},
+        {"limit": 2, "offset": 4},
+    ]
+    assert read.rows == 4
+    assert [user.email for user in read.users] == ["a@x.org", "b@x.org", "c@x.org"]
+    assert [str(problem) for problem in read.problems] == [
+        "directory row 4: email 'bad' is not an email address; row skipped"
+    ]
+
+
+def test_offset_paging_that_does_not_advance_is_stopped(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [people("a@x.org", "b@x.org")]
+    options = {"graphqlPaging": "offset", "graphqlQuery": OFFSET_QUERY, "graphqlPageSize": "2"}
+    with pytest.raises(DirectoryError, match="offset paging does not advance"):
+        DirectoryClient(settings(url, displayNameField="email", domainField="email", **options)).read_users()
+    assert len(script.seen) == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        # strawberry's DisableIntrospection and graphql-core's NoSchemaIntrospectionCustomRule
+        Answer(200, {"data": None, "errors": [{"message": "GraphQL introspection has been disabled"}]}),
+        # Apollo Server with introspection off
+        Answer(400, {"errors": [{"message": "GraphQL introspection is not allowed by Apollo Server"}]}),
+        # a schema next to errors may be incomplete, so it is not used
+        Answer(200, {"data": {"__schema": {"types": []}}, "errors": [{"message": "resolver failed"}]}),
+        # a gateway that blocks the query outright
+        Answer(403, {"message": "forbidden"}),
+        Answer(403, b"<html>Forbidden</html>"),
+    ],
+)
+def test_refused_introspection_is_a_warning(
+    server: tuple[str, Script], answer: Answer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, script = server
+    script.answers = [answer]
+    assert DirectoryClient(settings(url)).check_query() is False
+    assert "introspection disabled; the query is not checked before the run" in caplog.text
+    assert "__schema" in script.bodies[0]["query"]
+
+
+def test_a_broken_server_is_not_taken_for_a_refusal(server: tuple[str, Script]) -> None:
+    url, script = server
+    script.answers = [Answer(502, b"<html>Bad Gateway</html>")]
+    with pytest.raises(DirectoryError, match="answered HTTP 502 with a body that is not JSON"):
+        DirectoryClient(settings(url, maxRetries="0")).check_query()
 
 
 def openmetadata_api(url: str) -> OpenMetadataApi:

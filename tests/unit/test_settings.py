@@ -11,7 +11,12 @@ def test_defaults() -> None:
     settings = parse()
     assert settings.fields == {SyncField.DISPLAY_NAME, SyncField.DOMAINS}
     assert settings.query == "{ users { email displayName domain } }"
-    assert settings.users_path == ("users",)
+    assert settings.query_plan.users_path == ("users",)
+    assert settings.query_plan.field_paths == {
+        "emailField": ("email",),
+        "displayNameField": ("displayName",),
+        "domainField": ("domain",),
+    }
     assert settings.page_size == 1000
     assert settings.request_timeout_seconds == 30
     assert settings.tls_verify is True
@@ -31,10 +36,104 @@ def test_string_values_are_typed() -> None:
 
 def test_relay_defaults() -> None:
     settings = parse(graphqlPaging="relay", graphqlPageSize="50")
-    assert settings.users_path == ("usersConnection",)
-    assert "$first" in settings.query
-    assert "$after" in settings.query
-    assert parse(graphqlPaging="relay", graphqlUsersPath="org.people").users_path == ("org", "people")
+    plan = settings.query_plan
+    assert plan.users_path == ("usersConnection",)
+    assert (plan.page_size_variable, plan.page_start_variable) == ("first", "after")
+    assert settings.graphql_page_size == 50
+
+
+RELAY_QUERY = (
+    "query Staff($n: Int!, $cursor: String, $status: String!) { org { staff(first: $n, after: $cursor, "
+    "status: $status) { edges { node { workEmail fullName departments { name } } } "
+    "pageInfo { hasNextPage endCursor } } } }"
+)
+
+
+def test_a_query_of_another_shape_with_its_paths_and_variables() -> None:
+    settings = parse(
+        graphqlPaging="relay",
+        graphqlQuery=RELAY_QUERY,
+        graphqlUsersPath="org.staff",
+        emailField="workEmail",
+        displayNameField="fullName",
+        domainField="departments.name",
+        graphqlPageSizeVariable="n",
+        graphqlPageStartVariable="cursor",
+        graphqlVariables='{"status": "ACTIVE"}',
+    )
+    plan = settings.query_plan
+    assert plan.users_path == ("org", "staff")
+    assert plan.field_paths["domainField"] == ("departments", "name")
+    assert (plan.page_size_variable, plan.page_start_variable) == ("n", "cursor")
+    assert plan.variables == {"status": "ACTIVE"}
+
+
+OFFSET_QUERY = "query($limit: Int, $offset: Int) { people(limit: $limit, offset: $offset) { mail } }"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"graphqlQuery": "{ users { email "}, "'graphqlQuery' is not valid GraphQL: Syntax Error: Expected Name"),
+        ({"graphqlQuery": "mutation { users { email displayName domain } }"}, "must be a query, not a mutation"),
+        ({"graphqlQuery": "{ users { email } }"}, "'displayNameField' 'displayName' is not selected by graphqlQuery"),
+        ({"emailField": "contact.email"}, "'emailField' 'contact.email' is not selected by graphqlQuery"),
+        ({"graphqlUsersPath": "people"}, "'graphqlUsersPath' 'people' is not selected by graphqlQuery"),
+        ({"graphqlPaging": "offset"}, "'graphqlQuery' is required with graphqlPaging 'offset'"),
+        (
+            {"graphqlPaging": "offset", "graphqlQuery": OFFSET_QUERY, "graphqlUsersPath": "people"},
+            "'emailField' 'email' is not selected",
+        ),
+        (
+            {
+                "graphqlPaging": "relay",
+                "graphqlQuery": "query($first: Int) { usersConnection(first: $first) "
+                "{ edges { node { email displayName domain } } pageInfo { hasNextPage endCursor } } }",
+            },
+            "must declare $after for graphqlPaging 'relay' ('graphqlPageStartVariable')",
+        ),
+        (
+            {
+                "graphqlPaging": "relay",
+                "graphqlQuery": "query($first: Int, $after: String!) { usersConnection("
+                "first: $first, after: $after) { edges { node { email displayName domain } } } }",
+            },
+            "must select pageInfo { hasNextPage }",
+        ),
+        (
+            {"graphqlPaging": "relay", "graphqlVariables": '{"first": 3}'},
+            "'graphqlVariables' sets $first, which paging sets",
+        ),
+        ({"graphqlVariables": '{"status": "ACTIVE"}'}, "sets $status, which graphqlQuery does not declare"),
+        (
+            {"graphqlQuery": "query($status: String!) { users(status: $status) { email displayName domain } }"},
+            "graphqlQuery needs $status (non-null, no default); set it in 'graphqlVariables'",
+        ),
+        ({"graphqlVariables": "[1]"}, "'graphqlVariables': Value error, must be a JSON object"),
+    ],
+)
+def test_a_query_that_cannot_give_what_the_options_read_is_refused(options: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        parse(**options)
+    assert message in str(error.value)
+
+
+def test_relay_start_variable_must_be_nullable() -> None:
+    query = (
+        "query($first: Int, $after: String!) { usersConnection(first: $first, after: $after) "
+        "{ edges { node { email displayName domain } } pageInfo { hasNextPage endCursor } } }"
+    )
+    with pytest.raises(SettingsError, match=r"\$after must be nullable"):
+        parse(graphqlPaging="relay", graphqlQuery=query)
+
+
+def test_fragments_and_aliases_count_as_selected() -> None:
+    query = (
+        "query { staff: users { ...Person } } fragment Person on User { mail: email ... on User { displayName } "
+        "domain }"
+    )
+    settings = parse(graphqlQuery=query, graphqlUsersPath="staff", emailField="mail")
+    assert settings.query_plan.users_path == ("staff",)
 
 
 def test_missing_endpoint_names_the_key() -> None:

@@ -1,6 +1,7 @@
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
 
@@ -30,3 +31,20 @@ def test_unquoted_option_values_do_not_validate() -> None:
     except ValueError:
         return
     raise AssertionError("an integer option value validated")
+
+
+EXAMPLES = sorted((SHIPPED.parent / "examples").glob("*.yaml"))
+
+
+def test_the_examples_are_there() -> None:
+    assert [path.name for path in EXAMPLES] == ["offset-directory.yaml", "relay-directory.yaml", "seed-directory.yaml"]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.name)
+def test_each_example_validates_as_a_workflow_and_as_settings(path: Path) -> None:
+    config = OpenMetadataWorkflowConfig.model_validate(yaml.safe_load(path.read_text()))
+    connection: Any = config.source.serviceConnection.root.config  # type: ignore[union-attr]
+    assert connection.sourcePythonClass == "connector.user_updater.UserUpdaterSource"
+    assert config.workflowConfig.successThreshold == 100
+    settings = UserUpdaterSettings.from_connection_options(connection.connectionOptions.root)
+    assert settings.graphql_query is not None
