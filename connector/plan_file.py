@@ -22,7 +22,7 @@ from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex
 from connector.plan import Plan, UserChange
 from connector.settings import SyncField, UserUpdaterSettings
 
-FORMAT = "openmetadata-user-updater/plan"
+FORMAT: Literal["openmetadata-user-updater/plan"] = "openmetadata-user-updater/plan"
 
 
 class PlanFileError(Exception):
