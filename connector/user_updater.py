@@ -22,9 +22,11 @@ A run goes one way: read the directory -> snapshot the catalog -> plan the chang
 2. It reads every user of the directory; a directory that cannot be read whole stops the run.
 3. It preloads OpenMetadata's non-bot users and all domains with paged list calls.
 4. It plans, per user matched by email, which of displayName and the user's own domains differ (see
-   `connector.plan` for the rules); unknown domains are warnings, never crashes or erasures.
+   `connector.plan` for the rules); unknown domains are warnings, never crashes or erasures. With `planPath`
+   it saves that plan; with `applyPlan` it loads a saved plan instead of steps 2 and 4 (`connector.plan_file`).
 5. It writes each changed user with one JSON Patch of the changed fields only, checks that the server kept
-   the new values, and reports each failed user as a failed record while the others go on.
+   the new values, and reports each failed user as a failed record while the others go on; `dryRun` skips
+   the writes. With `reportPath` every change and its outcome goes to the change report.
 
 The options (`connectionOptions`, strings) are documented in `connector.settings.UserUpdaterSettings` and
 the README. Successes are counted on this source's status; nothing is handed to the sink, which would PUT
