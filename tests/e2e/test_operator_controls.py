@@ -37,9 +37,17 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     plan_path, dry_report = tmp_path / "plan.json", tmp_path / "dry-run.csv"
 
     dry = run_ingest(
-        tmp_path, sandbox, endpoint, token, dryRun="true", planPath=str(plan_path), reportPath=str(dry_report)
+        tmp_path,
+        sandbox,
+        endpoint,
+        token,
+        dryRun="true",
+        planPath=str(plan_path),
+        reportPath=str(dry_report),
+        maxChangePercent="20",
     )
     assert dry.returncode == 0, dry.output
+    assert "A real run would stop here. Safety limit: the plan changes 3 of 3 matched users" in dry.output
     assert versions(sandbox) == before
     assert "DRY RUN, nothing written:" in dry.summary()
     assert "to update 3; updated 0;" in dry.summary()
