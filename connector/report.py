@@ -51,23 +51,19 @@ class SyncReport:
         if self.from_plan_file:
             source = (
                 f"plan file: {self.planned + self.changed_since_plan} user(s) to change, "
-                f"{self.changed_since_plan} changed in OpenMetadata since the plan (not written)"
+                f"{self.changed_since_plan} changed in OpenMetadata since the plan (not written); "
+                f"updated {self.updated}; planned {self.planned}"
             )
         else:
             source = (
                 f"directory users read {self.directory_rows} (invalid rows {self.invalid_rows}, "
-                f"duplicate rows {self.duplicate_rows}, conflicting emails {self.conflicting_emails}, "
-                f"filtered out {self.filtered}); matched {self.matched}; unchanged {self.unchanged}"
+                f"duplicate rows {self.duplicate_rows}, conflicting emails {self.conflicting_emails}); "
+                f"filtered out {self.filtered}; matched {self.matched}; unchanged {self.unchanged}; "
+                f"updated {self.updated}; planned {self.planned}; not found in OpenMetadata {self.not_found}; "
+                f"unlisted by the directory {self.unlisted}; skipped for unknown domain {self.skipped_for_domain}"
             )
-        outcome = (
-            f"to update {self.planned}; updated {self.updated}; failed {self.failed}"
-            if self.from_plan_file
-            else f"to update {self.planned}; updated {self.updated}; not found in OpenMetadata {self.not_found}; "
-            f"unlisted by the directory {self.unlisted}; skipped for unknown domain {self.skipped_for_domain}; "
-            f"failed {self.failed}"
-        )
         prefix = "DRY RUN, nothing written: " if self.dry_run else ""
         return (
-            f"{prefix}{source}; {outcome}. Requests: directory {self.directory_requests}, "
+            f"{prefix}{source}; failed {self.failed}. Requests: directory {self.directory_requests}, "
             f"OpenMetadata reads {self.openmetadata_reads}, writes {self.openmetadata_writes}"
         )

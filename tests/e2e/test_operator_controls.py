@@ -50,7 +50,7 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     assert "A real run would stop here. Safety limit: the plan changes 3 of 3 matched users" in dry.output
     assert versions(sandbox) == before
     assert "DRY RUN, nothing written:" in dry.summary()
-    assert "to update 3; updated 0;" in dry.summary()
+    assert "updated 0; planned 3;" in dry.summary()
     assert "unlisted by the directory 1;" in dry.summary()
     assert "writes 0" in dry.summary()
     assert "Dry run, not written: user brian_smith7: displayName 'Brian' -> 'Brian Smith'" in dry.output
@@ -103,7 +103,7 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     applied_report = tmp_path / "applied.jsonl"
     applied = run_ingest(tmp_path, sandbox, nowhere, token, applyPlan=str(plan_path), reportPath=str(applied_report))
     assert applied.returncode == 0, applied.output
-    assert "1 changed in OpenMetadata since the plan (not written); to update 2; updated 2; failed 0" in (
+    assert "1 changed in OpenMetadata since the plan (not written); updated 2; planned 2; failed 0" in (
         applied.summary()
     )
     assert "Requests: directory 0," in applied.summary()
@@ -147,7 +147,7 @@ def test_mapped_codes_are_added_to_the_users_domains_within_the_row_filter_with_
         reportPath=str(report),
     )
     assert run.returncode == 0, run.output
-    assert "filtered out 1)" in run.summary()
+    assert "filtered out 1;" in run.summary()
     assert "updated 2;" in run.summary()
     brian, aaron = sandbox.user("brian_smith7"), sandbox.user("aaron_johnson0")
     assert own_domains(brian) == ["Finance", "Marketing"]  # Marketing kept, Finance added
@@ -183,7 +183,7 @@ def test_allow_clear_and_email_pattern_with_unlisted_users_reported(
         reportPath=str(report),
     )
     assert run.returncode == 0, run.output
-    assert "filtered out 1)" in run.summary()
+    assert "filtered out 1;" in run.summary()
     assert "updated 1;" in run.summary()
     assert "unlisted by the directory 1;" in run.summary()  # aaron; user-sync is outside the pattern
     brian = sandbox.user("brian_smith7")
