@@ -28,6 +28,7 @@ from connector.query import (
     pluck,
     schema_problems,
 )
+from connector.row_filter import rows_outside
 from connector.settings import UserUpdaterSettings
 
 logger = logging.getLogger("metadata.Ingestion")
@@ -184,6 +185,7 @@ class DirectoryRead:
     users: list[DirectoryUser]
     problems: list[RowProblem]
     rows: int
+    filtered: set[int]
 
 
 def _dig(data: Any, path: tuple[str, ...], what: str) -> Any:
@@ -373,8 +375,10 @@ class DirectoryClient:
 
     def read_users(self) -> DirectoryRead:
         """Every user of the directory, parsed page by page so that only one raw page is held at a time."""
-        read = DirectoryRead(users=[], problems=[], rows=0)
+        read = DirectoryRead(users=[], problems=[], rows=0, filtered=set())
         for page in self._pages():
+            # rowFilter reads the user objects as the query returns them, so it is decided before extraction.
+            read.filtered |= rows_outside(page, self._settings.row_filter, start=read.rows + 1)
             # A generator, so that each canonical row lives only while it is parsed.
             users, problems = parse_rows((self._canonical(node) for node in page), start=read.rows + 1)
             read.users += users

@@ -1,32 +1,77 @@
 """Plan the changes: a pure function from the directory and the catalog snapshot to the writes to make.
 
 Rules (the README's "How it works" states them for operators):
+- rows outside the operator's filters (`emailPattern`, `rowFilter`) are set aside first and change nothing;
 - a directory user matches the OpenMetadata user with the same email, case-insensitively, spaces ignored;
 - rows with the same email count once when they agree; when they disagree neither is applied;
 - `displayName` changes when the directory has a non-empty value that differs;
-- the user's own (non-inherited) domains become exactly the directory's domains when each names a Domain entity
-  (an FQN, or a name that is unique, case-insensitively) and they differ; an unknown or ambiguous domain leaves
-  the user's domains alone while displayName may still change;
-- an empty or missing directory value never erases what OpenMetadata has.
+- each directory domain value is translated by `domainMapping` (keys case-insensitive; unmapped values are used
+  as they are) and must name a Domain entity (an FQN, or a name that is unique, case-insensitively); then in
+  `replace` mode the user's own (non-inherited) domains become exactly the directory's, in `add` mode the
+  directory's are added to them; an unknown or ambiguous domain leaves the user's domains alone while displayName
+  may still change;
+- an empty or missing directory value never erases what OpenMetadata has, unless `allowClear` is on: then it
+  clears displayName, and in `replace` mode the user's own domains; a value the directory sent but that could
+  not be read (a number, say) never clears;
+- OpenMetadata users (non-bots, within `emailPattern`) whose email no directory row lists are `unlisted`:
+  reported, never changed.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
-from connector.catalog import Ambiguous, CatalogSnapshot, CatalogUser, Domain
+from connector.catalog import Ambiguous, CatalogSnapshot, CatalogUser, Domain, DomainIndex
 from connector.directory import DirectoryUser
-from connector.settings import SyncField
+from connector.settings import SyncField, UserUpdaterSettings
 
 
 @dataclass(frozen=True, slots=True)
 class UserChange:
-    """The writes for one user: a target value per field to change, None for a field left alone."""
+    """The writes for one user: a target value per field to change, None for a field left alone.
+
+    `clear_display_name` removes the user's displayName (only with `allowClear`)."""
 
     user: CatalogUser
     display_name: str | None = None
     domains: tuple[Domain, ...] | None = None
+    clear_display_name: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRules:
+    """The operator's choices that shape a plan; `domain_mapping` keys are lower-cased."""
+
+    domain_mapping: Mapping[str, str] = field(default_factory=dict)
+    domain_mode: Literal["replace", "add"] = "replace"
+    email_pattern: re.Pattern[str] | None = None
+    allow_clear: bool = False
+
+    @classmethod
+    def from_settings(cls, settings: UserUpdaterSettings) -> PlanRules:
+        return cls(
+            domain_mapping=settings.domain_mapping,
+            domain_mode=settings.domain_mode,
+            email_pattern=settings.email_pattern,
+            allow_clear=settings.allow_clear,
+        )
+
+    def in_scope(self, email: str) -> bool:
+        return self.email_pattern is None or self.email_pattern.fullmatch(email) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedField:
+    """A field of a matched user that the directory wanted changed but the plan leaves alone, and why."""
+
+    user: CatalogUser
+    field: SyncField
+    values: tuple[str, ...]
+    reason: str
 
 
 @dataclass
@@ -39,6 +84,9 @@ class Plan:
     ambiguous_counts: Counter[str] = field(default_factory=Counter)
     duplicate_rows: int = 0
     conflicts: dict[str, list[DirectoryUser]] = field(default_factory=dict)
+    skipped: list[SkippedField] = field(default_factory=list)
+    filtered: list[tuple[DirectoryUser, str]] = field(default_factory=list)
+    unlisted: list[CatalogUser] = field(default_factory=list)
 
     @property
     def matched(self) -> int:
@@ -80,22 +128,29 @@ def _agree(first: DirectoryUser, other: DirectoryUser) -> bool:
     return first.display_name == other.display_name and _domain_key(first) == _domain_key(other)
 
 
-def _resolve_domains(values: tuple[str, ...], snapshot: CatalogSnapshot, plan: Plan) -> tuple[Domain, ...] | None:
-    """The Domain entities the directory values name, or None (recorded on the plan) if any value names none."""
+def _resolve_domains(
+    values: tuple[str, ...], mapping: Mapping[str, str], snapshot: CatalogSnapshot, plan: Plan
+) -> tuple[Domain, ...] | str:
+    """The Domain entities the (mapped) directory values name, or why not (also counted on the plan)."""
     resolved: dict[str, Domain] = {}
-    complete = True
-    for value in values:
+    reasons: list[str] = []
+    for raw in values:
+        value = mapping.get(raw.strip().lower(), raw)
         match = snapshot.domains.resolve(value)
         if isinstance(match, Domain):
             resolved.setdefault(match.id, match)
-            continue
-        complete = False
-        if isinstance(match, Ambiguous):
+        elif isinstance(match, Ambiguous):
             plan.ambiguous_domains[value] = match.candidates
             plan.ambiguous_counts[value] += 1
+            reasons.append(f"domain {value!r} names {len(match.candidates)} domains; use the fully qualified name")
         else:
             plan.unknown_domains[value] += 1
-    return tuple(resolved.values()) if complete else None
+            reasons.append(f"domain {value!r} has no Domain entity in OpenMetadata")
+    return "; ".join(reasons) if reasons else tuple(resolved.values())
+
+
+def _own_domains(user: CatalogUser, index: DomainIndex) -> tuple[Domain, ...]:
+    return tuple(index.by_id.get(domain_id) or Domain(domain_id, domain_id, domain_id) for domain_id in user.domain_ids)
 
 
 def deduplicate(users: list[DirectoryUser], plan: Plan) -> list[DirectoryUser]:
@@ -113,27 +168,91 @@ def deduplicate(users: list[DirectoryUser], plan: Plan) -> list[DirectoryUser]:
     return unique
 
 
-def build_plan(directory: list[DirectoryUser], snapshot: CatalogSnapshot, fields: frozenset[SyncField]) -> Plan:
+def _select(
+    directory: list[DirectoryUser], rules: PlanRules, filtered_rows: frozenset[int], plan: Plan
+) -> list[DirectoryUser]:
+    selected = []
+    for person in directory:
+        if not rules.in_scope(person.email):
+            plan.filtered.append((person, "email does not match emailPattern"))
+        elif person.row in filtered_rows:
+            plan.filtered.append((person, "row does not match rowFilter"))
+        else:
+            selected.append(person)
+    return selected
+
+
+def _plan_user(
+    person: DirectoryUser,
+    user: CatalogUser,
+    *,
+    snapshot: CatalogSnapshot,
+    fields: frozenset[SyncField],
+    rules: PlanRules,
+    unreadable: frozenset[tuple[int, str]],
+    plan: Plan,
+) -> UserChange | None:
+    display_name, clear_display_name, domains = None, False, None
+    if SyncField.DISPLAY_NAME in fields:
+        if person.display_name is not None:
+            display_name = person.display_name if person.display_name != user.display_name else None
+        else:
+            clear_display_name = (
+                rules.allow_clear and user.display_name is not None and (person.row, "displayName") not in unreadable
+            )
+    if SyncField.DOMAINS in fields:
+        own_ids = set(user.domain_ids)
+        if person.domains is not None:
+            resolved = _resolve_domains(person.domains, rules.domain_mapping, snapshot, plan)
+            if isinstance(resolved, str):
+                plan.skipped.append(SkippedField(user, SyncField.DOMAINS, person.domains, resolved))
+            else:
+                if rules.domain_mode == "add":
+                    resolved = _own_domains(user, snapshot.domains) + tuple(d for d in resolved if d.id not in own_ids)
+                if own_ids != {domain.id for domain in resolved}:
+                    domains = resolved
+        elif (
+            rules.allow_clear
+            and rules.domain_mode == "replace"
+            and own_ids
+            and (person.row, "domain") not in unreadable
+        ):
+            domains = ()
+    if display_name is None and domains is None and not clear_display_name:
+        return None
+    return UserChange(user=user, display_name=display_name, domains=domains, clear_display_name=clear_display_name)
+
+
+def build_plan(
+    directory: list[DirectoryUser],
+    snapshot: CatalogSnapshot,
+    fields: frozenset[SyncField],
+    rules: PlanRules = PlanRules(),
+    *,
+    filtered_rows: frozenset[int] = frozenset(),
+    unreadable: frozenset[tuple[int, str]] = frozenset(),
+) -> Plan:
+    """The plan for `directory` against `snapshot`.
+
+    `filtered_rows` are the directory rows (1-based) outside `rowFilter`; `unreadable` names (row, field) pairs
+    whose value the directory sent but that could not be read, so that `allowClear` never clears from them.
+    """
     plan = Plan()
-    for person in deduplicate(directory, plan):
+    for person in deduplicate(_select(directory, rules, filtered_rows, plan), plan):
         user = snapshot.users_by_email.get(person.email)
         if user is None:
             plan.not_found.append(person)
             continue
-        display_name = None
-        if (
-            SyncField.DISPLAY_NAME in fields
-            and person.display_name is not None
-            and person.display_name != user.display_name
-        ):
-            display_name = person.display_name
-        domains = None
-        if SyncField.DOMAINS in fields and person.domains is not None:
-            resolved = _resolve_domains(person.domains, snapshot, plan)
-            if resolved is not None and set(user.domain_ids) != {domain.id for domain in resolved}:
-                domains = resolved
-        if display_name is None and domains is None:
+        change = _plan_user(
+            person, user, snapshot=snapshot, fields=fields, rules=rules, unreadable=unreadable, plan=plan
+        )
+        if change is None:
             plan.unchanged += 1
         else:
-            plan.changes.append(UserChange(user=user, display_name=display_name, domains=domains))
+            plan.changes.append(change)
+    listed = {person.email for person in directory}
+    plan.unlisted = sorted(
+        (user for email, user in snapshot.users_by_email.items() if email not in listed and rules.in_scope(email)),
+        key=lambda user: user.name,
+    )
     return plan

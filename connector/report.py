@@ -13,36 +13,57 @@ class SyncReport:
     invalid_rows: int = 0
     duplicate_rows: int = 0
     conflicting_emails: int = 0
+    filtered: int = 0
     matched: int = 0
     unchanged: int = 0
+    planned: int = 0
     updated: int = 0
     failed: int = 0
     not_found: int = 0
+    unlisted: int = 0
     skipped_for_domain: int = 0
+    changed_since_plan: int = 0
     directory_requests: int = 0
     openmetadata_reads: int = 0
     openmetadata_writes: int = 0
+    dry_run: bool = False
+    from_plan_file: bool = False
 
     @classmethod
-    def planned(cls, plan: Plan, directory_rows: int, invalid_rows: int) -> SyncReport:
+    def planned_from(cls, plan: Plan, directory_rows: int, invalid_rows: int, dry_run: bool) -> SyncReport:
         """The counts known once the plan is made; writes and requests are counted as the run goes on."""
         return cls(
             directory_rows=directory_rows,
             invalid_rows=invalid_rows,
             duplicate_rows=plan.duplicate_rows,
             conflicting_emails=len(plan.conflicts),
+            filtered=len(plan.filtered),
             matched=plan.matched,
             unchanged=plan.unchanged,
+            planned=len(plan.changes),
             not_found=len(plan.not_found),
+            unlisted=len(plan.unlisted),
             skipped_for_domain=plan.skipped_for_domain,
+            dry_run=dry_run,
         )
 
     def summary(self) -> str:
+        if self.from_plan_file:
+            source = (
+                f"plan file: {self.planned + self.changed_since_plan} user(s) to change, "
+                f"{self.changed_since_plan} changed in OpenMetadata since the plan (not written); "
+                f"updated {self.updated}; planned {self.planned}"
+            )
+        else:
+            source = (
+                f"directory users read {self.directory_rows} (invalid rows {self.invalid_rows}, "
+                f"duplicate rows {self.duplicate_rows}, conflicting emails {self.conflicting_emails}); "
+                f"filtered out {self.filtered}; matched {self.matched}; unchanged {self.unchanged}; "
+                f"updated {self.updated}; planned {self.planned}; not found in OpenMetadata {self.not_found}; "
+                f"unlisted by the directory {self.unlisted}; skipped for unknown domain {self.skipped_for_domain}"
+            )
+        prefix = "DRY RUN, nothing written: " if self.dry_run else ""
         return (
-            f"directory users read {self.directory_rows} (invalid rows {self.invalid_rows}, "
-            f"duplicate rows {self.duplicate_rows}, conflicting emails {self.conflicting_emails}); "
-            f"matched {self.matched}; unchanged {self.unchanged}; updated {self.updated}; "
-            f"not found in OpenMetadata {self.not_found}; skipped for unknown domain {self.skipped_for_domain}; "
-            f"failed {self.failed}. Requests: directory {self.directory_requests}, "
+            f"{prefix}{source}; failed {self.failed}. Requests: directory {self.directory_requests}, "
             f"OpenMetadata reads {self.openmetadata_reads}, writes {self.openmetadata_writes}"
         )

@@ -41,6 +41,15 @@ class SettingsError(ValueError):
 
 ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+REPORT_SUFFIXES = (".jsonl", ".json", ".csv")
+
+
+def _new_file_path(value: Path | None) -> Path | None:
+    if value is not None and not value.parent.is_dir():
+        raise ValueError(f"directory not found: {value.parent}")
+    return value
+
+
 USERS_LIST_QUERY = "{ users { email displayName domain } }"
 USERS_RELAY_QUERY = (
     "query Users($first: Int!, $after: String) { usersConnection(first: $first, after: $after) "
@@ -211,6 +220,72 @@ class UserUpdaterSettings(BaseModel):
         ),
     ] = None
 
+    dry_run: Annotated[
+        bool,
+        Field(description="Read, plan, log and report every change, and write nothing to OpenMetadata."),
+    ] = False
+    report_path: Annotated[
+        Path | None,
+        Field(
+            description="File to write the change report to, one row per user and field: JSON Lines when the "
+            "name ends in .jsonl or .json, CSV when it ends in .csv. Written by dry and real runs."
+        ),
+    ] = None
+    plan_path: Annotated[
+        Path | None,
+        Field(
+            description="File to write the plan to (JSON), with each user's OpenMetadata version as read, "
+            "for review and a later `applyPlan`."
+        ),
+    ] = None
+    apply_plan: Annotated[
+        Path | None,
+        Field(
+            description="Apply exactly this plan file (written by `planPath`) instead of reading the directory; "
+            "a user changed in OpenMetadata since the plan was made is reported, not written."
+        ),
+    ] = None
+    domain_mapping: Annotated[
+        dict[str, str],
+        Field(
+            description='JSON object from directory domain values to domain names or FQNs, e.g. {"FIN": "Finance"}; '
+            "keys match case-insensitively, values not in it are used as they are."
+        ),
+    ] = Field(default_factory=dict)
+    domain_mode: Annotated[
+        Literal["replace", "add"],
+        Field(
+            description="'replace': a user's own domains become exactly the directory's; "
+            "'add': the directory's domains are added and the user's other domains kept."
+        ),
+    ] = "replace"
+    email_pattern: Annotated[
+        re.Pattern[str] | None,
+        Field(
+            description="Regular expression a whole email must match (case-insensitively) for its user to be "
+            r"synced or reported as unlisted, e.g. '.*@example\.com'."
+        ),
+    ] = None
+    row_filter: Annotated[
+        dict[str, tuple[str, ...]],
+        Field(
+            description="JSON object of dotted paths in each directory user object, as the query returns it, "
+            'to the value required there (or a list of accepted values), e.g. {"status": "ACTIVE"}; compared '
+            "as text, case-insensitively; all must match."
+        ),
+    ] = Field(default_factory=dict)
+    allow_clear: Annotated[
+        bool,
+        Field(
+            description="When the directory's value is empty or missing, clear the user's displayName or own "
+            "domains ('replace' mode) instead of leaving them alone."
+        ),
+    ] = False
+    mask_emails: Annotated[
+        bool,
+        Field(description="Show emails as b***@gmail.com in logs and the workflow status; the report keeps them."),
+    ] = False
+
     @field_validator("graphql_headers", mode="before")
     @classmethod
     def _parse_headers(cls, value: Any) -> Any:
@@ -223,6 +298,66 @@ class UserUpdaterSettings(BaseModel):
     @classmethod
     def _parse_variables(cls, value: Any) -> Any:
         return _json_object(value, "variable names to values")
+
+    @field_validator("domain_mapping", mode="before")
+    @classmethod
+    def _parse_domain_mapping(cls, value: Any) -> Any:
+        parsed = _json_object(value, "directory values to domain names")
+        if not isinstance(parsed, dict):
+            return parsed
+        mapping: dict[str, str] = {}
+        for key, target in parsed.items():
+            if not isinstance(target, str) or not target.strip():
+                raise ValueError(f"the domain for {key!r} must be a non-empty string")
+            folded = str(key).strip().lower()
+            if mapping.get(folded, target.strip()) != target.strip():
+                raise ValueError(f"{key!r} is mapped twice (keys match case-insensitively)")
+            mapping[folded] = target.strip()
+        return mapping
+
+    @field_validator("email_pattern", mode="before")
+    @classmethod
+    def _compile_email_pattern(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        if not value.strip():
+            return None
+        try:
+            return re.compile(value, re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"is not a regular expression ({exc})") from None
+
+    @field_validator("row_filter", mode="before")
+    @classmethod
+    def _parse_row_filter(cls, value: Any) -> Any:
+        parsed = _json_object(value, "field paths to values")
+        if not isinstance(parsed, dict):
+            return parsed
+        accepted: dict[str, tuple[str, ...]] = {}
+        for path, wanted in parsed.items():
+            values = wanted if isinstance(wanted, list) else [wanted]
+            if not values or not all(isinstance(item, str | int | float | bool) for item in values):
+                raise ValueError(f"the value for {path!r} must be a string, number, boolean or a list of them")
+            accepted[str(path)] = tuple(json.dumps(item) if not isinstance(item, str) else item for item in values)
+        return accepted
+
+    @field_validator("report_path")
+    @classmethod
+    def _report_format(cls, value: Path | None) -> Path | None:
+        if value is not None and value.suffix.lower() not in REPORT_SUFFIXES:
+            raise ValueError(f"must end in {', '.join(REPORT_SUFFIXES)} (the suffix chooses the format)")
+        return _new_file_path(value)
+
+    @field_validator("plan_path")
+    @classmethod
+    def _plan_path_dir(cls, value: Path | None) -> Path | None:
+        return _new_file_path(value)
+
+    @model_validator(mode="after")
+    def _one_plan_source(self) -> UserUpdaterSettings:
+        if self.apply_plan is not None and self.plan_path is not None:
+            raise ValueError("'applyPlan' applies a saved plan and 'planPath' saves a new one: set only one")
+        return self
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -238,9 +373,9 @@ class UserUpdaterSettings(BaseModel):
             raise ValueError("must name at least one of displayName, domains")
         return frozenset(SyncField(name) for name in names)
 
-    @field_validator("graphql_ca_bundle")
+    @field_validator("graphql_ca_bundle", "apply_plan")
     @classmethod
-    def _ca_bundle_exists(cls, value: Path | None) -> Path | None:
+    def _file_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"file not found: {value}")
         return value

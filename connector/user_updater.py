@@ -23,9 +23,11 @@ A run goes one way: read the directory -> snapshot the catalog -> plan the chang
 2. It reads every user of the directory; a directory that cannot be read whole stops the run.
 3. It preloads OpenMetadata's non-bot users and all domains with paged list calls.
 4. It plans, per user matched by email, which of displayName and the user's own domains differ (see
-   `connector.plan` for the rules); unknown domains are warnings, never crashes or erasures.
+   `connector.plan` for the rules); unknown domains are warnings, never crashes or erasures. With `planPath`
+   it saves that plan; with `applyPlan` it loads a saved plan instead of steps 2 and 4 (`connector.plan_file`).
 5. It writes each changed user with one JSON Patch of the changed fields only, checks that the server kept
-   the new values, and reports each failed user as a failed record while the others go on.
+   the new values, and reports each failed user as a failed record while the others go on; `dryRun` skips
+   the writes. With `reportPath` every change and its outcome goes to the change report.
 
 The options (`connectionOptions`, strings) are documented in `connector.settings.UserUpdaterSettings` and
 the README. Successes are counted on this source's status; nothing is handed to the sink, which would PUT
@@ -37,6 +39,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from metadata.generated.schema.entity.automations.testServiceConnection import TestServiceConnectionRequest
@@ -50,13 +54,17 @@ from metadata.ingestion.api.models import Either, StackTraceError
 from metadata.ingestion.api.steps import InvalidSourceException, Source
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
-from connector.catalog import DomainIndex, load_snapshot
+from connector import plan_file
+from connector.catalog import CatalogSnapshot, DomainIndex, load_snapshot
+from connector.change_report import Action, ChangeReport, change_rows, plan_rows, stale_rows
 from connector.check import ConnectionCheck
 from connector.credentials import load_token
 from connector.directory import DirectoryClient, DirectoryError
+from connector.http import redact_url
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
-from connector.plan import Plan, SafetyLimitError, build_plan, check_safety_limits
+from connector.plan import Plan, PlanRules, SafetyLimitError, UserChange, build_plan, check_safety_limits
+from connector.privacy import email_shown
 from connector.report import SyncReport
 from connector.settings import UserUpdaterSettings
 from connector.writer import UserWriter, WriteError, describe_change
@@ -78,7 +86,9 @@ class UserUpdaterSource(Source):
         self.directory = DirectoryClient(settings)
         self.report = SyncReport()
         self.plan: Plan | None = None
+        self.stale: list[plan_file.StaleChange] = []
         self._domains = DomainIndex()
+        self._email = email_shown(settings.mask_emails)
 
     @classmethod
     def create(
@@ -92,15 +102,37 @@ class UserUpdaterSource(Source):
         return cls(UserUpdaterSettings.from_connection_options(options.root if options else None), metadata)
 
     def prepare(self) -> None:
-        """Check the query and the account, read the directory, snapshot the catalog and plan; raise before any
-        write."""
-        self.directory.check_query()
+        """Check the account, then plan from the directory or load the plan file; raise before any write."""
         principal = whoami(self.api)
         logger.info(
             "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
         )
         check_permissions(self.api, principal, self.settings.fields)
+        if self.settings.apply_plan is not None:
+            self._prepare_from_plan_file(self.settings.apply_plan)
+        else:
+            self._prepare_from_directory()
+        if self.settings.dry_run:
+            logger.info("Dry run: nothing will be written to OpenMetadata")
 
+    @property
+    def _openmetadata_host(self) -> str:
+        return redact_url(self.metadata.config.hostPort).rstrip("/")
+
+    def _load_snapshot(self) -> CatalogSnapshot:
+        started = time.monotonic()
+        snapshot = load_snapshot(self.api, self.settings.page_size)
+        logger.info(
+            "Loaded %d OpenMetadata users and %d domains in %.1fs",
+            len(snapshot.users_by_email),
+            len(snapshot.domains.by_id),
+            time.monotonic() - started,
+        )
+        self._domains = snapshot.domains
+        return snapshot
+
+    def _prepare_from_directory(self) -> None:
+        self.directory.check_query()
         started = time.monotonic()
         directory = self.directory.read_users()
         if not directory.rows:
@@ -119,21 +151,58 @@ class UserUpdaterSource(Source):
             logger.warning("%s", problem)
             self.status.warning(f"row {problem.row}", str(problem))
 
-        started = time.monotonic()
-        snapshot = load_snapshot(self.api, self.settings.page_size)
-        logger.info(
-            "Loaded %d OpenMetadata users and %d domains in %.1fs",
-            len(snapshot.users_by_email),
-            len(snapshot.domains.by_id),
-            time.monotonic() - started,
+        snapshot = self._load_snapshot()
+        plan = build_plan(
+            users,
+            snapshot,
+            self.settings.fields,
+            PlanRules.from_settings(self.settings),
+            filtered_rows=frozenset(directory.filtered),
+            unreadable=frozenset((problem.row, problem.field) for problem in problems),
         )
-        plan = build_plan(users, snapshot, self.settings.fields)
-        self._domains = snapshot.domains
         self._report_plan(plan)
         self._check_safety_limits(plan)
         self.plan = plan
         skipped_rows = {problem.row for problem in problems if problem.field in ("row", "email")}
-        self.report = SyncReport.planned(plan, directory_rows=directory.rows, invalid_rows=len(skipped_rows))
+        self.report = SyncReport.planned_from(
+            plan, directory_rows=directory.rows, invalid_rows=len(skipped_rows), dry_run=self.settings.dry_run
+        )
+        if self.settings.plan_path is not None:
+            self._save_plan(plan, self.settings.plan_path)
+
+    def _save_plan(self, plan: Plan, path: Path) -> None:
+        saved = plan_file.new_plan_file(
+            plan,
+            self._domains,
+            self.settings,
+            directory_endpoint=self.directory.endpoint,
+            openmetadata_host=self._openmetadata_host,
+            created_at=datetime.now(timezone.utc),
+        )
+        plan_file.save(path, saved)
+        logger.info("Plan of %d user change(s) written to %s", len(saved.changes), path)
+
+    def _prepare_from_plan_file(self, path: Path) -> None:
+        saved = plan_file.load(path)
+        plan_file.check_applicable(saved, openmetadata_host=self._openmetadata_host, fields=self.settings.fields)
+        logger.info(
+            "Applying the plan %s (made %s from the directory at %s, %d user change(s)); the directory is not read",
+            path,
+            saved.created_at.isoformat(timespec="seconds"),
+            saved.directory_endpoint,
+            len(saved.changes),
+        )
+        changes, self.stale = plan_file.changes_to_apply(saved, self._load_snapshot())
+        for stale in self.stale:
+            logger.warning("user %s: %s", stale.planned.name, stale.reason)
+            self.status.warning(f"user {stale.planned.name}", stale.reason)
+        self.plan = Plan(changes=changes)
+        self.report = SyncReport(
+            planned=len(changes),
+            changed_since_plan=len(self.stale),
+            dry_run=self.settings.dry_run,
+            from_plan_file=True,
+        )
 
     def _report_plan(self, plan: Plan) -> None:
         for value, count in plan.unknown_domains.items():
@@ -149,20 +218,38 @@ class UserUpdaterSource(Source):
             self.status.warning(f"domain {value}", message)
         for email, rows in plan.conflicts.items():
             values = "; ".join(f"row {r.row}: {r.display_name!r}, {list(r.domains or ())!r}" for r in rows)
-            message = f"{len(rows)} directory rows for {email} disagree ({values}); none is applied"
+            message = f"{len(rows)} directory rows for {self._email(email)} disagree ({values}); none is applied"
             logger.warning(message)
-            self.status.warning(email, message)
+            self.status.warning(self._email(email), message)
         for person in plan.not_found:
-            self.status.filter(person.email, "no OpenMetadata user has this email")
+            self.status.filter(self._email(person.email), "no OpenMetadata user has this email")
         if plan.not_found:
             logger.info("%d directory users have no OpenMetadata user", len(plan.not_found))
+        for person, reason in plan.filtered:
+            self.status.filter(self._email(person.email), reason)
+        if plan.filtered:
+            logger.info("%d directory rows are outside emailPattern/rowFilter and left alone", len(plan.filtered))
+        if plan.unlisted:
+            where = (
+                f"listed in {self.settings.report_path}" if self.settings.report_path else "set reportPath to list them"
+            )
+            logger.info(
+                "%d OpenMetadata users (not bots) are not listed by the directory; they are left alone (%s)",
+                len(plan.unlisted),
+                where,
+            )
         self.status.increment_record_count(plan.unchanged)
         logger.info("Plan: %d of %d matched users to update", len(plan.changes), plan.matched)
 
     def _check_safety_limits(self, plan: Plan) -> None:
         try:
             check_safety_limits(plan, self.settings.max_change_percent, self.settings.max_change_count)
-        except SafetyLimitError:
+        except SafetyLimitError as exc:
+            if self.settings.dry_run:
+                # A dry run is how the operator reviews such a plan: show it whole, and say a real run would stop.
+                logger.warning("A real run would stop here. %s", exc)
+                self.status.warning("safety limit", str(exc))
+                return
             # The operator decides on the changes themselves, so show them (the first ones) before stopping.
             for change in plan.changes[:PLANNED_CHANGES_SHOWN]:
                 logger.info("Planned: %s", describe_change(change, self._domains))
@@ -173,12 +260,37 @@ class UserUpdaterSource(Source):
     def _iter(self) -> Iterable[Either[Any]]:
         if self.plan is None:
             raise RuntimeError("prepare() must run before the source is iterated")
-        writer = UserWriter(self.api)
+        report = ChangeReport(self.settings.report_path) if self.settings.report_path else None
+        try:
+            if report is not None:
+                report.write(plan_rows(self.plan))
+                report.write(stale_rows(self.stale))
+            yield from self._write_changes(self.plan.changes, report)
+            self.report.directory_requests = self.directory.requests_sent
+            self.report.openmetadata_reads = self.api.reads
+            self.report.openmetadata_writes = self.api.writes
+            logger.info("User sync summary: %s", self.report.summary())
+        finally:
+            if report is not None:
+                report.close()
+                logger.info("Change report: %d row(s) written to %s", report.rows, report.path)
+
+    def _record(self, report: ChangeReport | None, change: UserChange, action: Action, reason: str) -> None:
+        if report is not None:
+            report.write(change_rows(plan_file.planned_user(change, self._domains), action, reason))
+
+    def _write_changes(self, changes: list[UserChange], report: ChangeReport | None) -> Iterable[Either[Any]]:
+        if self.settings.dry_run:
+            for change in changes:
+                logger.info("Dry run, not written: %s", describe_change(change, self._domains))
+                self._record(report, change, Action.UPDATE, "dry run; not written")
+            return
+        writer = UserWriter(self.api, replan_on_conflict=self.settings.apply_plan is None)
         last_progress = time.monotonic()
         # Once OpenMetadata stops answering (retries included), the remaining users are failed without a request
         # each: a server that went away would otherwise cost every user the whole retry budget.
         gone: str | None = None
-        for done, change in enumerate(self.plan.changes, start=1):
+        for done, change in enumerate(changes, start=1):
             description = describe_change(change, self._domains)
             try:
                 if gone is not None:
@@ -193,6 +305,7 @@ class UserUpdaterSource(Source):
                         self.report.updated,
                     )
                 self.report.failed += 1
+                self._record(report, change, Action.FAILED, str(exc))
                 yield Either(
                     left=StackTraceError(
                         name=f"user {change.user.name}",
@@ -203,17 +316,12 @@ class UserUpdaterSource(Source):
                 )
             else:
                 self.report.updated += 1
+                self._record(report, change, Action.UPDATED, "")
                 logger.info(description)
                 self.status.updated(f"User [{change.user.name}]")
             if time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
                 last_progress = time.monotonic()
-                logger.info(
-                    "Progress: %d/%d users written (%d failed)", done, len(self.plan.changes), self.report.failed
-                )
-        self.report.directory_requests = self.directory.requests_sent
-        self.report.openmetadata_reads = self.api.reads
-        self.report.openmetadata_writes = self.api.writes
-        logger.info("User sync summary: %s", self.report.summary())
+                logger.info("Progress: %d/%d users written (%d failed)", done, len(changes), self.report.failed)
 
     def test_connection(self) -> None:
         """Reach both servers: who the token is, what it may do on users, and whether the directory answers."""

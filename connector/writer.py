@@ -44,13 +44,17 @@ class WriteError(Exception):
 
 def build_patch(change: UserChange) -> jsonpatch.JsonPatch:
     """`test` the values read, then `add` the new ones. `add` sets a member whether or not it exists (RFC 6902
-    4.1), so the patch is the same for a user with no displayName yet."""
+    4.1), so the patch is the same for a user with no displayName yet. Clearing (`allowClear`) tests the name read,
+    then `remove`s it, which OpenMetadata turns into an absent displayName."""
     operations: list[dict[str, Any]] = []
     user = change.user
     if change.display_name is not None:
         if user.display_name is not None:
             operations.append({"op": "test", "path": "/displayName", "value": user.display_name})
         operations.append({"op": "add", "path": "/displayName", "value": change.display_name})
+    elif change.clear_display_name:
+        operations.append({"op": "test", "path": "/displayName", "value": user.display_name})
+        operations.append({"op": "remove", "path": "/displayName"})
     if change.domains is not None:
         operations.extend(
             {"op": "test", "path": f"/domains/{index}/id", "value": domain_id}
@@ -72,6 +76,8 @@ def describe_change(change: UserChange, domains: DomainIndex) -> str:
     if change.display_name is not None:
         before = repr(change.user.display_name) if change.user.display_name else "(none)"
         parts.append(f"displayName {before} -> {change.display_name!r}")
+    elif change.clear_display_name:
+        parts.append(f"displayName {change.user.display_name!r} -> (none)")
     if change.domains is not None:
         before = ", ".join(domains.label(domain_id) for domain_id in change.user.domain_ids)
         after = ", ".join(domain.fqn for domain in change.domains)
@@ -82,16 +88,19 @@ def describe_change(change: UserChange, domains: DomainIndex) -> str:
 def replan(change: UserChange, current: CatalogUser) -> UserChange | None:
     """The same targets against the user as it is now: None when it already holds them."""
     display_name = change.display_name if change.display_name != current.display_name else None
+    clear_display_name = change.clear_display_name and current.display_name is not None
     domains = change.domains
     if domains is not None and set(current.domain_ids) == {domain.id for domain in domains}:
         domains = None
-    if display_name is None and domains is None:
+    if display_name is None and domains is None and not clear_display_name:
         return None
-    return replace(change, user=current, display_name=display_name, domains=domains)
+    return replace(
+        change, user=current, display_name=display_name, domains=domains, clear_display_name=clear_display_name
+    )
 
 
 def _verify(change: UserChange, written: CatalogUser) -> None:
-    if change.display_name is not None and written.display_name != change.display_name:
+    if (change.display_name is not None or change.clear_display_name) and written.display_name != change.display_name:
         raise WriteError(
             f"OpenMetadata answered the patch but kept displayName {written.display_name!r} "
             f"instead of {change.display_name!r}"
@@ -109,14 +118,21 @@ class _ConflictError(Exception):
 
 @dataclass
 class UserWriter:
+    """`replan_on_conflict` off (`applyPlan`): a user changed since it was read is not re-planned, since a reviewed
+    plan must be applied exactly or not at all; the change fails instead."""
+
     api: OpenMetadataApi
+    replan_on_conflict: bool = True
 
     def write(self, change: UserChange) -> CatalogUser:
         """Send the patch and return the user as the server now holds it; raise WriteError otherwise."""
         try:
             return self._send(change)
         except _ConflictError:
-            pass
+            if not self.replan_on_conflict:
+                raise WriteError(
+                    "the user changed in OpenMetadata after the plan was checked; nothing written"
+                ) from None
         current = self._read(change.user)
         again = replan(change, current)
         if again is None:

@@ -98,6 +98,17 @@ def test_patch_bumps_the_version_and_describes_the_change(sandbox: Sandbox) -> N
     }
 
 
+def test_removing_the_display_name_clears_it(sandbox: Sandbox) -> None:
+    user = sandbox.new_user(displayName="Old")
+    response = sandbox.patch("user-sync", user["id"], [{"op": "remove", "path": "/displayName"}])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert "displayName" not in body
+    assert body["version"] == 0.2
+    assert body["changeDescription"]["fieldsDeleted"] == [{"name": "displayName", "oldValue": "Old"}]
+    assert "displayName" not in sandbox.call("admin", "GET", f"/v1/users/{user['id']}").json()
+
+
 def test_patches_by_the_same_user_within_a_session_are_consolidated(sandbox: Sandbox) -> None:
     user = sandbox.new_user()
     first = sandbox.patch("user-sync", user["id"], [{"op": "add", "path": "/displayName", "value": "One"}])

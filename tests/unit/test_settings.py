@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 
 from connector.settings import SettingsError, SyncField, UserUpdaterSettings
@@ -174,3 +177,47 @@ def test_header_secrets_stay_out_of_reprs_and_errors() -> None:
     with pytest.raises(SettingsError) as error:
         parse(graphqlHeaders='{"Authorization": "Bearer s3cr3t-token"', pageSize="x")
     assert "s3cr3t" not in str(error.value)
+
+
+def test_operator_controls_are_typed(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text("{}")
+    settings = parse(
+        dryRun="true",
+        reportPath=str(tmp_path / "report.csv"),
+        applyPlan=str(plan),
+        domainMapping='{"FIN": "Finance", " hr ": "People.HR"}',
+        domainMode="add",
+        emailPattern=r".*@example\.com",
+        rowFilter='{"status": "ACTIVE", "level": [1, 2]}',
+        allowClear="yes",
+        maskEmails="1",
+    )
+    assert (settings.dry_run, settings.allow_clear, settings.mask_emails) == (True, True, True)
+    assert settings.domain_mapping == {"fin": "Finance", "hr": "People.HR"}
+    assert settings.domain_mode == "add"
+    assert settings.email_pattern is not None
+    assert settings.email_pattern.fullmatch("A@EXAMPLE.COM")
+    assert settings.row_filter == {"status": ("ACTIVE",), "level": ("1", "2")}
+    assert parse().dry_run is False
+    assert parse().domain_mode == "replace"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"reportPath": "report.txt"}, "'reportPath': Value error, must end in .jsonl, .json, .csv"),
+        ({"reportPath": "/no/such/dir/r.csv"}, "'reportPath': Value error, directory not found: /no/such/dir"),
+        ({"planPath": "/no/such/dir/p.json"}, "'planPath': Value error, directory not found"),
+        ({"applyPlan": "/no/such/plan.json"}, "'applyPlan': Value error, file not found"),
+        ({"domainMapping": '{"fin": "Finance", "FIN": "Fin"}'}, "'domainMapping': Value error, 'FIN' is mapped twice"),
+        ({"domainMapping": "[1]"}, "'domainMapping': Value error, must be a JSON object"),
+        ({"domainMode": "merge"}, "'domainMode': Input should be 'replace' or 'add'"),
+        ({"emailPattern": "(unclosed"}, "'emailPattern': Value error, is not a regular expression"),
+        ({"rowFilter": '{"status": {"a": 1}}'}, "'rowFilter': Value error, the value for 'status' must be"),
+        ({"applyPlan": __file__, "planPath": "p.json"}, "set only one"),
+    ],
+)
+def test_operator_control_errors_name_the_key(options: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        parse(**options)

@@ -168,3 +168,28 @@ def test_no_answer_at_all_is_marked_unreachable() -> None:
     with pytest.raises(WriteError) as error:
         writer(api).write(UserChange(BRIAN, "Brian Smith"))
     assert error.value.unreachable
+
+
+def test_a_plan_being_applied_is_not_replanned_on_a_failed_test() -> None:
+    api = FakeApi(TEST_FAILED, current=entity("Brian S.", [{"id": "d-mkt"}]))
+    with pytest.raises(WriteError, match="changed in OpenMetadata after the plan was checked; nothing written"):
+        UserWriter(api, replan_on_conflict=False).write(UserChange(BRIAN, "Brian Smith"))  # type: ignore[arg-type]
+    assert len(api.sent) == 1
+
+
+def test_clearing_tests_the_name_read_removes_it_and_checks_it_is_gone() -> None:
+    clear = UserChange(BRIAN, domains=(), clear_display_name=True)
+    assert list(build_patch(clear)) == [
+        {"op": "test", "path": "/displayName", "value": "Brian"},
+        {"op": "remove", "path": "/displayName"},
+        {"op": "test", "path": "/domains/0/id", "value": "d-mkt"},
+        {"op": "add", "path": "/domains", "value": []},
+    ]
+    assert (
+        describe_change(clear, DomainIndex())
+        == "user brian_smith7: displayName 'Brian' -> (none); domains [d-mkt] -> []"
+    )
+    assert writer(FakeApi(entity(None, []))).write(clear).display_name is None
+    with pytest.raises(WriteError, match="kept displayName 'Brian'"):
+        writer(FakeApi(entity("Brian", []))).write(clear)
+    assert replan(clear, replace(BRIAN, display_name=None, domain_ids=())) is None

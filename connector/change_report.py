@@ -1,0 +1,131 @@
+"""The change report an auditor reads (`reportPath`): one row per user and field, for dry and real runs.
+
+Columns: email, user (the OpenMetadata user's name), field, old_value, new_value, action, reason. Domains are
+listed by FQN. Actions:
+
+- `update`: dry run; the change a real run would write. Nothing was written.
+- `updated`: written, and OpenMetadata answered with the new value.
+- `failed`: the write failed; the reason is OpenMetadata's answer.
+- `conflict`: `applyPlan` only; the user changed in OpenMetadata since the plan was made (or is gone). Not written.
+- `skipped`: the directory asks for something the rules do not allow: an unknown or ambiguous domain, rows for
+  the same email that disagree, or no OpenMetadata user with this email. Not written.
+- `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
+
+Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
+JSON Lines keep domains as lists; CSV joins them with "; ".
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from enum import Enum
+from pathlib import Path
+from typing import IO
+
+from connector.plan import Plan
+from connector.plan_file import DomainRef, PlannedUser, StaleChange
+
+COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
+
+Value = str | list[str] | None
+
+
+class Action(str, Enum):
+    UPDATE = "update"
+    UPDATED = "updated"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+    SKIPPED = "skipped"
+    UNLISTED = "unlisted"
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    email: str
+    user: str
+    field: str
+    old_value: Value
+    new_value: Value
+    action: Action
+    reason: str
+
+
+def _fqns(refs: list[DomainRef]) -> list[str]:
+    return [ref.fqn for ref in refs]
+
+
+def change_rows(planned: PlannedUser, action: Action, reason: str) -> list[ReportRow]:
+    """One row per field of a planned change."""
+    rows = []
+    if planned.display_name is not None:
+        rows.append(
+            ReportRow(
+                planned.email,
+                planned.name,
+                "displayName",
+                planned.display_name.old,
+                planned.display_name.new,
+                action,
+                reason,
+            )
+        )
+    if planned.domains is not None:
+        old, new = _fqns(planned.domains.old), _fqns(planned.domains.new)
+        rows.append(ReportRow(planned.email, planned.name, "domains", old, new, action, reason))
+    return rows
+
+
+def stale_rows(stale: list[StaleChange]) -> Iterator[ReportRow]:
+    for change in stale:
+        yield from change_rows(change.planned, Action.CONFLICT, change.reason)
+
+
+def plan_rows(plan: Plan) -> Iterator[ReportRow]:
+    """The rows a plan yields before any write: what it skips and whom the directory does not list."""
+    for skipped in plan.skipped:
+        user = skipped.user
+        yield ReportRow(
+            user.email, user.name, skipped.field.value, None, list(skipped.values), Action.SKIPPED, skipped.reason
+        )
+    for email, people in plan.conflicts.items():
+        reason = f"{len(people)} directory rows for this email disagree (rows {', '.join(str(p.row) for p in people)})"
+        yield ReportRow(email, "", "", None, None, Action.SKIPPED, reason)
+    for person in plan.not_found:
+        yield ReportRow(person.email, "", "", None, None, Action.SKIPPED, "no OpenMetadata user has this email")
+    for user in plan.unlisted:
+        yield ReportRow(
+            user.email, user.name, "", None, None, Action.UNLISTED, "the directory does not list this email"
+        )
+
+
+def _csv_text(value: Value) -> str:
+    if value is None:
+        return ""
+    return "; ".join(value) if isinstance(value, list) else value
+
+
+class ChangeReport:
+    """Writes rows as they come, so that a large run never holds the whole report in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._file) if path.suffix.lower() == ".csv" else None
+        if self._csv is not None:
+            self._csv.writerow(COLUMNS)
+
+    def write(self, rows: Iterable[ReportRow]) -> None:
+        for row in rows:
+            self.rows += 1
+            if self._csv is not None:
+                old, new = _csv_text(row.old_value), _csv_text(row.new_value)
+                self._csv.writerow([row.email, row.user, row.field, old, new, row.action.value, row.reason])
+            else:
+                self._file.write(json.dumps({**asdict(row), "action": row.action.value}) + "\n")
+
+    def close(self) -> None:
+        self._file.close()

@@ -1,0 +1,65 @@
+"""The change report: one row per user and field, as JSON Lines or CSV."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from connector.change_report import Action, ChangeReport, change_rows, plan_rows
+from connector.plan import Plan, PlanRules, UserChange, build_plan
+from connector.plan_file import planned_user
+from connector.privacy import email_shown, mask_email
+from tests.unit.test_plan import AARON, BOTH, BRIAN, FINANCE, person, snapshot
+
+
+def test_a_plan_yields_skipped_not_found_conflicting_and_unlisted_rows() -> None:
+    directory = [
+        person(1, BRIAN.email, None, "Nope"),
+        person(2, "x@y.org", "X", None),
+        person(3, "dup@y.org", "A", None),
+        person(4, "dup@y.org", "B", None),
+    ]
+    rows = list(plan_rows(build_plan(directory, snapshot(BRIAN, AARON), BOTH, PlanRules())))
+    assert [(row.email, row.field, row.action, row.reason) for row in rows] == [
+        (BRIAN.email, "domains", Action.SKIPPED, "domain 'Nope' has no Domain entity in OpenMetadata"),
+        ("dup@y.org", "", Action.SKIPPED, "2 directory rows for this email disagree (rows 3, 4)"),
+        ("x@y.org", "", Action.SKIPPED, "no OpenMetadata user has this email"),
+        (AARON.email, "", Action.UNLISTED, "the directory does not list this email"),
+    ]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_rows_are_written_per_field_with_full_emails(tmp_path: Path, suffix: str) -> None:
+    snap = snapshot(BRIAN)
+    change = planned_user(UserChange(BRIAN, display_name="Brian Smith", domains=(FINANCE,)), snap.domains)
+    path = tmp_path / f"report{suffix}"
+    report = ChangeReport(path)
+    report.write(change_rows(change, Action.UPDATED, ""))
+    report.write(plan_rows(Plan(unlisted=[BRIAN])))
+    report.close()
+    if suffix == ".csv":
+        with path.open(newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        assert rows[1] == {
+            "email": BRIAN.email,
+            "user": "brian_smith7",
+            "field": "domains",
+            "old_value": "Marketing",
+            "new_value": "Finance",
+            "action": "updated",
+            "reason": "",
+        }
+    else:
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert rows[1]["old_value"] == ["Marketing"]
+        assert rows[0]["old_value"] == "Brian"
+    assert report.rows == len(rows) == 3
+    assert [row["action"] for row in rows] == ["updated", "updated", "unlisted"]
+
+
+def test_masked_emails_keep_the_first_letter_and_the_domain() -> None:
+    assert mask_email("brian_smith7@gmail.com") == "b***@gmail.com"
+    assert mask_email("nobody") == "n***"
+    assert email_shown(False)("brian_smith7@gmail.com") == "brian_smith7@gmail.com"
+    assert email_shown(True)("brian_smith7@gmail.com") == "b***@gmail.com"

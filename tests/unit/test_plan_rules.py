@@ -1,0 +1,96 @@
+"""The operator's plan rules: domain mapping, add mode, filters, allowClear and unlisted users."""
+
+import re
+
+from connector.catalog import CatalogUser
+from connector.directory import DirectoryUser
+from connector.plan import PlanRules, UserChange, build_plan
+from connector.settings import SyncField
+from tests.unit.test_plan import AARON, ADMIN, BOTH, BRIAN, FINANCE, MARKETING, person, snapshot
+
+GMAIL_ONLY = PlanRules(email_pattern=re.compile(r".*@gmail\.com", re.IGNORECASE))
+
+
+def test_mapping_translates_codes_case_insensitively_and_passes_other_values_through() -> None:
+    rules = PlanRules(domain_mapping={"fin": "Finance"})
+    plan = build_plan(
+        [person(1, BRIAN.email, None, "FIN"), person(2, AARON.email, None, "Marketing")],
+        snapshot(BRIAN, AARON),
+        BOTH,
+        rules,
+    )
+    assert plan.changes == [UserChange(BRIAN, domains=(FINANCE,)), UserChange(AARON, domains=(MARKETING,))]
+
+
+def test_mapping_to_an_unknown_domain_is_skipped_with_the_mapped_name() -> None:
+    plan = build_plan(
+        [person(1, BRIAN.email, None, "FIN")], snapshot(BRIAN), BOTH, PlanRules(domain_mapping={"fin": "Finanse"})
+    )
+    assert plan.changes == []
+    assert plan.unknown_domains == {"Finanse": 1}
+    assert [(s.user, s.values, s.reason) for s in plan.skipped] == [
+        (BRIAN, ("FIN",), "domain 'Finanse' has no Domain entity in OpenMetadata")
+    ]
+
+
+def test_add_mode_keeps_the_users_domains_and_adds_the_directorys() -> None:
+    add = PlanRules(domain_mode="add")
+    plan = build_plan(
+        [person(1, BRIAN.email, None, "Finance"), person(2, ADMIN.email, None, "Finance")],
+        snapshot(BRIAN, ADMIN),
+        BOTH,
+        add,
+    )
+    assert plan.changes == [UserChange(BRIAN, domains=(MARKETING, FINANCE))]
+    assert plan.unchanged == 1  # admin already has Finance
+
+
+def test_email_pattern_sets_rows_aside_and_bounds_the_unlisted_users() -> None:
+    plan = build_plan([person(1, ADMIN.email, "Someone", None)], snapshot(BRIAN, AARON, ADMIN), BOTH, GMAIL_ONLY)
+    assert plan.changes == []
+    assert [(p.email, reason) for p, reason in plan.filtered] == [(ADMIN.email, "email does not match emailPattern")]
+    assert plan.unlisted == [AARON, BRIAN]
+
+
+def test_rows_outside_the_row_filter_change_nothing_but_still_count_as_listed() -> None:
+    plan = build_plan(
+        [person(1, BRIAN.email, "Brian Smith", None), person(2, AARON.email, "Aaron", None)],
+        snapshot(BRIAN, AARON),
+        BOTH,
+        filtered_rows=frozenset({1}),
+    )
+    assert plan.changes == [UserChange(AARON, display_name="Aaron")]
+    assert [reason for _, reason in plan.filtered] == ["row does not match rowFilter"]
+    assert plan.unlisted == []
+
+
+def test_unlisted_users_are_reported_never_changed() -> None:
+    plan = build_plan([person(1, BRIAN.email, "Brian", None)], snapshot(BRIAN, AARON, ADMIN), BOTH)
+    assert plan.unlisted == [AARON, ADMIN]
+    assert plan.changes == []
+
+
+def test_allow_clear_clears_display_name_and_own_domains_in_replace_mode_only() -> None:
+    empty = [person(1, BRIAN.email, None, None)]
+    assert build_plan(empty, snapshot(BRIAN), BOTH, PlanRules(allow_clear=True)).changes == [
+        UserChange(BRIAN, domains=(), clear_display_name=True)
+    ]
+    assert build_plan(empty, snapshot(BRIAN), BOTH, PlanRules(allow_clear=True, domain_mode="add")).changes == [
+        UserChange(BRIAN, clear_display_name=True)
+    ]
+    assert build_plan(empty, snapshot(BRIAN), frozenset({SyncField.DOMAINS}), PlanRules(allow_clear=True)).changes == [
+        UserChange(BRIAN, domains=())
+    ]
+
+
+def test_allow_clear_leaves_empty_users_and_unreadable_values_alone() -> None:
+    bare = CatalogUser("u-n", "nina", "nina@x.org", None, ())
+    plan = build_plan(
+        [person(1, "nina@x.org", None, None), DirectoryUser(2, BRIAN.email, None, None)],
+        snapshot(bare, BRIAN),
+        BOTH,
+        PlanRules(allow_clear=True),
+        unreadable=frozenset({(2, "displayName"), (2, "domain")}),
+    )
+    assert plan.changes == []
+    assert plan.unchanged == 2
