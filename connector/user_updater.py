@@ -23,8 +23,9 @@ A run goes one way: read the directory -> snapshot the catalog -> plan the chang
 3. It preloads OpenMetadata's non-bot users and all domains with paged list calls.
 4. It plans, per user matched by email, which of displayName and the user's own domains differ (see
    `connector.plan` for the rules); unknown domains are warnings, never crashes or erasures.
-5. It writes each changed user with one JSON Patch of the changed fields only, checks that the server kept
-   the new values, and reports each failed user as a failed record while the others go on.
+5. It writes each changed user with one JSON Patch of the changed fields only (`writeConcurrency` at a time,
+   on worker threads), checks that the server kept the new values, and reports each failed user as a failed
+   record while the others go on; outcomes are counted on the workflow's thread as the writes complete.
 
 The options (`connectionOptions`, strings) are documented in `connector.settings.UserUpdaterSettings` and
 the README. Successes are counted on this source's status; nothing is handed to the sink, which would PUT
@@ -162,28 +163,25 @@ class UserUpdaterSource(Source):
             raise RuntimeError("prepare() must run before the source is iterated")
         writer = UserWriter(self.api)
         last_progress = time.monotonic()
-        # Once OpenMetadata stops answering (retries included), the remaining users are failed without a request
-        # each: a server that went away would otherwise cost every user the whole retry budget.
-        gone: str | None = None
-        for done, change in enumerate(self.plan.changes, start=1):
+        outcomes = writer.write_all(self.plan.changes, self.settings.write_concurrency)
+        went_away = False
+        for done, (change, outcome) in enumerate(outcomes, start=1):
             description = describe_change(change, self._domains)
-            try:
-                if gone is not None:
-                    raise WriteError(f"not attempted: {gone}")
-                writer.write(change)
-            except WriteError as exc:
-                if exc.unreachable and gone is None:
-                    gone = f"OpenMetadata at {self.api.base_url} stopped answering ({exc})"
+            if isinstance(outcome, WriteError):
+                if outcome.unreachable and not went_away:
+                    went_away = True
                     logger.error(
-                        "%s after %d writes; the other users are not written. Rerun once it is back.",
-                        gone,
+                        "OpenMetadata at %s stopped answering (%s) after %d writes; the other users are not written. "
+                        "Rerun once it is back.",
+                        self.api.base_url,
+                        outcome,
                         self.report.updated,
                     )
                 self.report.failed += 1
                 yield Either(
                     left=StackTraceError(
                         name=f"user {change.user.name}",
-                        error=f"{description} failed: {exc}",
+                        error=f"{description} failed: {outcome}",
                         stackTrace=None,
                     ),
                     right=None,
