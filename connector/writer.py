@@ -19,7 +19,7 @@ holds them, and failed if the user changes again in between.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -165,7 +165,7 @@ class UserWriter:
 
     def write_all(
         self, changes: Iterable[UserChange], concurrency: int
-    ) -> Iterator[tuple[UserChange, CatalogUser | WriteError]]:
+    ) -> Generator[tuple[UserChange, CatalogUser | WriteError], None, None]:
         """Write every change with up to `concurrency` patches in flight; yield each outcome as it completes.
 
         Outcomes come back on the caller's thread, so whoever counts them (the workflow's status) needs no lock.
