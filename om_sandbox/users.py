@@ -144,8 +144,8 @@ class Users:
 
     def lookup(self, users: list[Doc], fields: set[str] | frozenset[str]) -> PageLookup:
         """The teams and domains that `fields` needs for a page of users, read with a fixed number of queries
-        whatever the page size (OpenMetadata's list endpoints fetch relationships for a whole page in batches
-        too, `EntityRepository.setFieldsInBulk`)."""
+        whatever the page size. Only the answer is OpenMetadata's; how it is read is the sandbox's (recent
+        OpenMetadata lines also fetch a page's relationships in bulk, `EntityRepository.setFieldsInBulk`)."""
         if not fields & {"teams", "domains"}:
             return PageLookup()
         user_ids = [user["id"] for user in users]
