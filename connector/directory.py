@@ -131,18 +131,18 @@ def _email(row: int, value: Any) -> str | RowProblem:
     return email
 
 
-def parse_rows(rows: list[Any]) -> tuple[list[DirectoryUser], list[RowProblem]]:
+def parse_rows(rows: list[Any], first_row: int = 1) -> tuple[list[DirectoryUser], list[RowProblem]]:
     """Turn raw user objects {email, displayName, domain} into DirectoryUsers, and every bad value into a RowProblem.
 
     A row without a usable email is skipped; an unusable displayName or domain is ignored (the user keeps what
     OpenMetadata has for that field) while the row's other fields still apply. Values are stripped and
     NFC-normalised (so a name typed with combining accents compares equal to the composed one). Keys other than
-    the three are ignored. Row numbers are 1-based positions in the directory's answer, so that an operator can
-    find the row.
+    the three are ignored. Row numbers are 1-based positions in the directory's answer (`first_row` is the number
+    of `rows[0]` when the rows are one page of many), so that an operator can find the row.
     """
     users: list[DirectoryUser] = []
     problems: list[RowProblem] = []
-    for row, item in enumerate(rows, start=1):
+    for row, item in enumerate(rows, start=first_row):
         if not isinstance(item, dict):
             problems.append(RowProblem(row, "row", "is not an object; skipped"))
             continue
@@ -261,6 +261,19 @@ class DirectoryClient:
                     "stopping instead of looping"
                 )
             seen_cursors.add(cursor)
+
+    def read_users(self) -> tuple[list[DirectoryUser], list[RowProblem], int]:
+        """Every user and row problem, and the number of rows read. Each page is parsed as it arrives and its raw
+        rows dropped, so a 100k-person directory never holds all its raw JSON objects at once."""
+        users: list[DirectoryUser] = []
+        problems: list[RowProblem] = []
+        rows = 0
+        for page in self._pages():
+            page_users, page_problems = parse_rows(page, first_row=rows + 1)
+            users.extend(page_users)
+            problems.extend(page_problems)
+            rows += len(page)
+        return users, problems, rows
 
     def read(self) -> list[Any]:
         """All raw user objects, in the directory's order."""

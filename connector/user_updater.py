@@ -45,7 +45,7 @@ from metadata.ingestion.api.steps import InvalidSourceException, Source
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
 from connector.catalog import DomainIndex, load_snapshot
-from connector.directory import DirectoryClient, DirectoryError, parse_rows
+from connector.directory import DirectoryClient, DirectoryError
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
 from connector.plan import Plan, SafetyLimitError, build_plan, check_safety_limits
@@ -92,16 +92,15 @@ class UserUpdaterSource(Source):
         check_permissions(self.api, principal, self.settings.fields)
 
         started = time.monotonic()
-        rows = self.directory.read()
+        users, problems, rows = self.directory.read_users()
         if not rows:
             # An HR feed that lost everyone is far likelier than a company without people.
             raise DirectoryError(
                 f"the directory at {self.directory.endpoint} answered with no users; stopping without a write"
             )
-        users, problems = parse_rows(rows)
         logger.info(
             "Read %d users from the directory at %s in %.1fs",
-            len(rows),
+            rows,
             self.directory.endpoint,
             time.monotonic() - started,
         )
@@ -123,7 +122,7 @@ class UserUpdaterSource(Source):
         self._check_safety_limits(plan)
         self.plan = plan
         skipped_rows = {problem.row for problem in problems if problem.field in ("row", "email")}
-        self.report = SyncReport.planned(plan, directory_rows=len(rows), invalid_rows=len(skipped_rows))
+        self.report = SyncReport.planned(plan, directory_rows=rows, invalid_rows=len(skipped_rows))
 
     def _report_plan(self, plan: Plan) -> None:
         for value, count in plan.unknown_domains.items():
