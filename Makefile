@@ -33,9 +33,9 @@ unit: install
 test: lint typecheck
 	$(BIN)/pytest -q
 
-# `make bench` (N=0,10000,100000; add 1000000 on request, e.g. `make bench N=0,10000,100000,1000000`): see
+# `make bench` (N=1,10000,100000; add 1000000 on request, e.g. `make bench N=1,10000,100000,1000000`): see
 # benchmarks/RESULTS.md. It installs the `bench` dependency group (matplotlib) for the plot.
-N ?= 0,10000,100000
+N ?= 1,10000,100000
 BACKFILL ?= 1000
 bench: install
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON) --group bench

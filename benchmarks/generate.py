@@ -8,7 +8,8 @@ and `manifest.json` (the counts the benchmark checks its results against).
 
 The data is deterministic for a given seed: names come from a seeded RNG (ids are UUIDs, as the server makes
 them, so they differ between runs; nothing depends on them). Names mix ASCII, accented letters, precomposed and
-combining forms (NFC and NFD spellings of the same name are different strings, as in real HR data). About 5% of
+combining forms (10% of directory names are spelled NFD, as some HR exports do, while OpenMetadata holds the NFC
+spelling: the same name, so not a change). About 5% of
 people have no domain. Of the changed people a third differ in displayName, a third in domain, a third in both.
 
 The catalog is written straight into SQLite through the sandbox's own store and entity code (one transaction,
@@ -103,7 +104,8 @@ def people(count: int, changed: float, rng: random.Random) -> Iterator[Person]:
             display_name = unicodedata.normalize("NFD", display_name)
         email = f"{ascii_slug(first)}.{ascii_slug(last)}.{index}@example.com"
         domain = None if rng.random() < NO_DOMAIN_SHARE else rng.choice(DOMAIN_NAMES)
-        catalog_name, catalog_domain = display_name, domain
+        # OpenMetadata holds the composed (NFC) spelling; the connector compares names NFC-normalised.
+        catalog_name, catalog_domain = unicodedata.normalize("NFC", display_name), domain
         if index in changed_at:
             kind = index % 3
             if kind in (0, 2):
@@ -141,7 +143,7 @@ def generate(out: Path, count: int, changed: float, rng_seed: int = 1) -> Manife
             for index, person in enumerate(people(count, changed, rng)):
                 row = {"email": person.email, "displayName": person.display_name, "domain": person.domain}
                 directory.write(("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False))
-                name_differs = person.display_name != person.catalog_display_name
+                name_differs = unicodedata.normalize("NFC", person.display_name) != person.catalog_display_name
                 domain_differs = person.domain != person.catalog_domain
                 if name_differs or domain_differs:
                     counts["both" if name_differs and domain_differs else "display" if name_differs else "domain"] += 1

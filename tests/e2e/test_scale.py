@@ -33,7 +33,7 @@ def test_parallel_writes_overlap_and_every_success_and_failure_is_counted(tmp_pa
     try:
         sandbox = Sandbox(url=f"{sandbox_server.url}/api", db=tmp_path / "sandbox.db")
         token = sandbox.token("user-sync")
-        config = workflow_config(sandbox, directory.url, token, writeConcurrency="8")
+        config = workflow_config(sandbox, directory.url, token, writeConcurrency="8", maxChangePercent="100")
         workflow = MetadataWorkflow.create(config)
         victim = json.loads((tmp_path / "directory.json").read_text())[7]["email"].split("@")[0]
         victim_id = sandbox.user(victim)["id"]
