@@ -41,9 +41,17 @@ class BoundedRetry(Retry):
 
 
 def build_session(
-    *, max_retries: int, backoff_seconds: float, max_wait_seconds: float, verify: bool | str = True
+    *,
+    max_retries: int,
+    backoff_seconds: float,
+    max_wait_seconds: float,
+    verify: bool | str = True,
+    connections: int = 16,
 ) -> requests.Session:
     """A session that retries connection errors, read timeouts, 429 and 5xx with exponential backoff.
+
+    `connections` is the number of keep-alive connections kept per host: at least the number of threads that
+    use the session, or urllib3 discards (and logs) the surplus connections and opens new ones per request.
 
     PATCH is retried too: the connector's patches only set values (`add`), so replaying one that the server
     applied before the answer was lost leaves the same result.
@@ -62,7 +70,7 @@ def build_session(
         max_wait=max_wait_seconds,
     )
     session = requests.Session()
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=16)
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=4, pool_maxsize=connections)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.verify = verify

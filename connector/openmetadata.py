@@ -8,6 +8,7 @@ but not its REST client, which hides PATCH failures, retries only 504 and has no
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -61,9 +62,12 @@ class OpenMetadataApi:
             backoff_seconds=settings.retry_backoff_seconds,
             max_wait_seconds=settings.max_retry_wait_seconds,
             verify=get_verify_ssl_fn(config.verifySSL or VerifySSL.no_ssl)(config.sslConfig),
+            connections=max(16, settings.write_concurrency),
         )
         if config.extraHeaders and config.extraHeaders.root:
             self._session.headers.update(config.extraHeaders.root)
+        # Writes run on several threads (writeConcurrency); `+=` on an attribute is not atomic.
+        self._count_lock = threading.Lock()
         self.reads = 0
         self.writes = 0
 
@@ -86,11 +90,13 @@ class OpenMetadataApi:
             raise OpenMetadataError(f"{method} {path}: the answer is not JSON", response.status_code) from None
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        self.reads += 1
+        with self._count_lock:
+            self.reads += 1
         return self._request("GET", path, params=params)
 
     def patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
-        self.writes += 1
+        with self._count_lock:
+            self.writes += 1
         return self._request("PATCH", path, data=json.dumps(operations), headers={"Content-Type": JSON_PATCH})
 
     def list_all(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[dict[str, Any]]:

@@ -167,6 +167,16 @@ class UserUpdaterSettings(BaseModel):
         int,
         Field(ge=1, le=1_000_000, description="Entities per page when preloading OpenMetadata users and domains."),
     ] = 1000
+    write_concurrency: Annotated[
+        int,
+        Field(
+            ge=1,
+            le=64,
+            description="Users written at the same time (1 = one write after the other). Against a real "
+            "OpenMetadata server keep it at or below the server's free request threads and database "
+            "connections; 4-8 suits a default deployment.",
+        ),
+    ] = 8
     request_timeout_seconds: Annotated[
         float, Field(gt=0, le=3600, description="Timeout of each HTTP request, to either server.")
     ] = 30.0

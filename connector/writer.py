@@ -19,7 +19,10 @@ holds them, and failed if the user changes again in between.
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Any
 
 import jsonpatch
@@ -175,3 +178,49 @@ class UserWriter:
                 f"the user changed since it was read, and reading it again failed: {exc}",
                 unreachable=exc.status is None,
             ) from None
+
+    def write_all(
+        self, changes: Iterable[UserChange], concurrency: int
+    ) -> Generator[tuple[UserChange, CatalogUser | WriteError], None, None]:
+        """Write every change with up to `concurrency` patches in flight; yield each outcome as it completes.
+
+        Outcomes come back on the caller's thread, so whoever counts them (the workflow's status) needs no lock.
+        At most twice `concurrency` writes are queued at any time, so a 100k-user backfill does not build 100k
+        futures up front, and an iteration stopped early leaves only those few to finish. Exceptions other than
+        WriteError (bugs) propagate from here, as they would from a plain loop.
+
+        Once OpenMetadata stops answering (retries included), the changes not yet started fail at once as "not
+        attempted": a server that went away would otherwise cost every user the whole retry budget.
+        """
+        gone: list[str] = []
+
+        def attempt(change: UserChange) -> CatalogUser:
+            if gone:
+                raise WriteError(f"not attempted: {gone[0]}")
+            try:
+                return self.write(change)
+            except WriteError as exc:
+                if exc.unreachable and not gone:
+                    gone.append(f"OpenMetadata at {self.api.base_url} stopped answering ({exc})")
+                raise
+
+        pending: dict[Future[CatalogUser], UserChange] = {}
+        queue = iter(changes)
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="user-write") as pool:
+
+            def submit(count: int) -> None:
+                for change in islice(queue, count):
+                    pending[pool.submit(attempt, change)] = change
+
+            submit(2 * concurrency)
+            while pending:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    change = pending.pop(future)
+                    outcome: CatalogUser | WriteError
+                    try:
+                        outcome = future.result()
+                    except WriteError as exc:
+                        outcome = exc
+                    yield change, outcome
+                submit(2 * concurrency - len(pending))

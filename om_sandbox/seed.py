@@ -144,23 +144,24 @@ DEMO_POLICIES: list[Doc] = [
             }
         ],
     },
-    {
-        "name": "UserSyncPolicy",
-        "description": "Lets the directory sync edit users' displayName and domains",
-        "rules": [
-            {
-                "name": "UserSyncPolicy-EditUsers",
-                "resources": ["user"],
-                "effect": "allow",
-                "operations": ["ViewAll", "EditAll"],
-            }
-        ],
-    },
 ]
 DEMO_ROLES: list[Doc] = [
     {"name": "DataSteward", "displayName": "Data Steward", "policies": ["DataStewardPolicy"]},
-    {"name": "UserSyncRole", "displayName": "User sync", "policies": ["UserSyncPolicy"]},
 ]
+# The account the sync runs as: a non-bot service user whose role may edit users (README, "The account to run as").
+SYNC_POLICY: Doc = {
+    "name": "UserSyncPolicy",
+    "description": "Lets the directory sync edit users' displayName and domains",
+    "rules": [
+        {
+            "name": "UserSyncPolicy-EditUsers",
+            "resources": ["user"],
+            "effect": "allow",
+            "operations": ["ViewAll", "EditAll"],
+        }
+    ],
+}
+SYNC_ROLE: Doc = {"name": "UserSyncRole", "displayName": "User sync", "policies": ["UserSyncPolicy"]}
 
 
 def _ensure(kind: Kind, request: Doc) -> Doc:
@@ -248,13 +249,21 @@ def seed_demo(ctx: Context) -> None:
                 "domains": ["Marketing"],
             },
         )
-        _ensure_user(
-            users,
+        seed_sync_account(ctx)
+        ctx.store.set_setting("seed.demo", "done")
+
+
+def seed_sync_account(ctx: Context) -> Doc:
+    """The `user-sync` service user with UserSyncRole (ViewAll and EditAll on users)."""
+    with ctx.store.tx():
+        _ensure(PolicyKind(ctx), SYNC_POLICY)
+        role = _ensure(RoleKind(ctx), SYNC_ROLE)
+        return _ensure_user(
+            Users(ctx),
             {
                 "name": "user-sync",
                 "email": "user-sync@open-metadata.org",
                 "displayName": "User sync service account",
-                "roles": [roles["UserSyncRole"]["id"]],
+                "roles": [role["id"]],
             },
         )
-        ctx.store.set_setting("seed.demo", "done")

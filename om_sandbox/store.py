@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +22,8 @@ from typing import Any
 ENTITY_TYPES = ("user", "domain", "team", "role", "policy", "workflow")
 
 Doc = dict[str, Any]
+# (from_id, from_type, to_id, to_type, relation), the columns of the relationship table.
+Relationship = tuple[str, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,9 @@ class Store:
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self._depth = 0
+        # Bumped by every committed transaction; counts computed at an older generation are stale.
+        self._generation = 0
+        self._counts: dict[tuple[str, str, tuple[Any, ...]], tuple[int, int]] = {}
         self._create_schema()
 
     def close(self) -> None:
@@ -90,6 +95,7 @@ class Store:
             self._depth -= 1
             if outer:
                 self._conn.execute("COMMIT")
+                self._generation += 1
 
     # -- entities ---------------------------------------------------------------------------------
     @staticmethod
@@ -109,15 +115,38 @@ class Store:
             )
         return columns
 
+    def _insert_sql(self, entity_type: str, columns: dict[str, Any]) -> str:
+        return f"INSERT INTO {entity_type}_entity ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+
     def insert(self, entity_type: str, doc: Doc) -> None:
         columns = self._columns(entity_type, doc)
-        names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
         with self.tx():
-            self._conn.execute(
-                f"INSERT INTO {entity_type}_entity ({names}) VALUES ({marks})",
-                tuple(columns.values()),
-            )
+            self._conn.execute(self._insert_sql(entity_type, columns), tuple(columns.values()))
+
+    def insert_many(self, entity_type: str, rows: Iterable[tuple[Doc, list[Relationship], Doc]]) -> None:
+        """Insert new entities, each with its relationships and its first version's state, in batches of
+        statements (the rows may be a generator of a million)."""
+        batch: list[tuple[Doc, list[Relationship], Doc]] = []
+        with self.tx():
+            for row in rows:
+                batch.append(row)
+                if len(batch) == 5000:
+                    self._insert_batch(entity_type, batch)
+                    batch.clear()
+            if batch:
+                self._insert_batch(entity_type, batch)
+
+    def _insert_batch(self, entity_type: str, batch: list[tuple[Doc, list[Relationship], Doc]]) -> None:
+        columns = [self._columns(entity_type, doc) for doc, _, _ in batch]
+        self._conn.executemany(self._insert_sql(entity_type, columns[0]), [tuple(c.values()) for c in columns])
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO relationship VALUES (?, ?, ?, ?, ?)",
+            [link for _, links, _ in batch for link in links],
+        )
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO entity_version VALUES (?, ?, ?)",
+            [(doc["id"], doc["version"], json.dumps(state, separators=(",", ":"))) for doc, _, state in batch],
+        )
 
     def update(self, entity_type: str, doc: Doc) -> None:
         columns = self._columns(entity_type, doc)
@@ -146,15 +175,33 @@ class Store:
             ).fetchall()
         return [json.loads(row["json"]) for row in rows]
 
+    def get_many(self, entity_type: str, ids: Collection[str]) -> dict[str, Doc]:
+        """Documents by id, for the ids that exist."""
+        found: dict[str, Doc] = {}
+        with self._lock:
+            for chunk in _chunks(list(ids)):
+                marks = ", ".join("?" for _ in chunk)
+                sql = f"SELECT id, json FROM {entity_type}_entity WHERE id IN ({marks})"
+                found.update((row["id"], json.loads(row["json"])) for row in self._conn.execute(sql, chunk))
+        return found
+
     def _one(self, sql: str, params: tuple[Any, ...]) -> Doc | None:
         with self._lock:
             row = self._conn.execute(sql, params).fetchone()
         return None if row is None else dict(json.loads(row["json"]))
 
     def count(self, entity_type: str, where: Filter) -> int:
+        """Rows matching `where`. Every list page reports the total (OpenMetadata counts per request too), and
+        counting is a scan of the table: the count is kept until the next write, so that paging through N users
+        costs O(N), not O(N^2). Only this process writes to the database while it serves."""
+        key = (entity_type, where.sql, where.params)
         sql = f"SELECT COUNT(*) FROM {entity_type}_entity WHERE 1=1 {where.sql}"
         with self._lock:
-            return int(self._conn.execute(sql, where.params).fetchone()[0])
+            generation, total = self._counts.get(key, (-1, 0))
+            if generation != self._generation:
+                total = int(self._conn.execute(sql, where.params).fetchone()[0])
+                self._counts[key] = (self._generation, total)
+            return total
 
     def page_after(self, entity_type: str, where: Filter, after: tuple[str, str] | None, limit: int) -> list[Doc]:
         """Up to `limit` documents ordered by (name, id) strictly after the cursor."""
@@ -206,6 +253,21 @@ class Store:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def find_from_many(self, to_ids: Collection[str], relation: str, from_type: str) -> dict[str, list[str]]:
+        """`find_from` for several entities at once: every id of `to_ids` maps to its list (maybe empty)."""
+        found: dict[str, list[str]] = {to_id: [] for to_id in to_ids}
+        with self._lock:
+            for chunk in _chunks(list(found)):
+                marks = ", ".join("?" for _ in chunk)
+                rows = self._conn.execute(
+                    f"SELECT to_id, from_id FROM relationship WHERE to_id IN ({marks}) AND relation = ? "
+                    "AND from_type = ? ORDER BY rowid",
+                    (*chunk, relation, from_type),
+                )
+                for row in rows:
+                    found[row[0]].append(row[1])
+        return found
+
     def find_from(self, to_id: str, relation: str, from_type: str) -> list[str]:
         with self._lock:
             rows = self._conn.execute(
@@ -233,3 +295,9 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         with self.tx():
             self._conn.execute("INSERT OR REPLACE INTO setting VALUES (?, ?)", (key, value))
+
+
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Slices short enough for SQLite's limit on bound parameters in one statement."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

@@ -66,3 +66,9 @@ def test_every_bad_row_of_the_corpus_gets_its_precise_warning_and_nothing_crashe
     assert by_email["two.domains@example.com"].domains == ("Finance", "Marketing")
     assert by_email["script@example.com"].display_name is None
     assert by_email["numberdomain@example.com"] == DirectoryUser(21, "numberdomain@example.com", "Number Domain", None)
+
+
+def test_rows_of_a_later_page_keep_their_position_in_the_whole_directory() -> None:
+    users, problems = parse_rows([{"email": "a@x.org"}, {"displayName": "no email"}], start=1001)
+    assert [user.row for user in users] == [1001]
+    assert [problem.row for problem in problems] == [1002]

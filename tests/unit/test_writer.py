@@ -1,3 +1,6 @@
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -193,3 +196,73 @@ def test_clearing_tests_the_name_read_removes_it_and_checks_it_is_gone() -> None
     with pytest.raises(WriteError, match="kept displayName 'Brian'"):
         writer(FakeApi(entity("Brian", []))).write(clear)
     assert replan(clear, replace(BRIAN, display_name=None, domain_ids=())) is None
+
+
+class SlowApi:
+    """Answers every patch after `delay` seconds, and records how many patches were in flight at once."""
+
+    base_url = "http://om.test/api/v1"
+
+    def __init__(self, delay: float, fail: frozenset[str] = frozenset(), status: int | None = 404) -> None:
+        self.delay, self.fail, self.status = delay, fail, status
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+
+    def patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(self.delay)
+        with self.lock:
+            self.in_flight -= 1
+        user_id = path.rsplit("/", 1)[1]
+        if user_id in self.fail:
+            raise OpenMetadataError(f"PATCH {path}: failed", status=self.status)
+        added = next(op["value"] for op in operations if op["op"] == "add" and op["path"] == "/displayName")
+        return {"id": user_id, "name": user_id, "email": f"{user_id}@x.org", "displayName": added}
+
+
+def renames(count: int) -> list[UserChange]:
+    return [UserChange(CatalogUser(f"u{i}", f"u{i}", f"u{i}@x.org", "Old", ()), f"New {i}") for i in range(count)]
+
+
+def test_write_all_overlaps_writes_and_returns_every_outcome() -> None:
+    api = SlowApi(delay=0.05, fail=frozenset({"u3", "u17"}))
+    changes = renames(40)
+    outcomes = list(writer(api).write_all(changes, concurrency=8))  # type: ignore[arg-type]
+    assert sorted(change.user.id for change, _ in outcomes) == sorted(change.user.id for change in changes)
+    failed = {change.user.id for change, outcome in outcomes if isinstance(outcome, WriteError)}
+    assert failed == {"u3", "u17"}
+    assert api.most_in_flight == 8
+
+
+def test_write_all_with_concurrency_one_writes_one_at_a_time() -> None:
+    api = SlowApi(delay=0.001)
+    outcomes = list(writer(api).write_all(renames(5), concurrency=1))  # type: ignore[arg-type]
+    assert [change.user.id for change, _ in outcomes] == ["u0", "u1", "u2", "u3", "u4"]
+    assert api.most_in_flight == 1
+
+
+def test_write_all_queues_a_bounded_number_of_writes() -> None:
+    """Submitting lazily: after the first outcome, at most 2 x concurrency changes have been taken from the input."""
+    taken: list[int] = []
+
+    def changes() -> Iterator[UserChange]:
+        for i, change in enumerate(renames(1000)):
+            taken.append(i)
+            yield change
+
+    outcomes = writer(SlowApi(delay=0.001)).write_all(changes(), concurrency=4)  # type: ignore[arg-type]
+    next(outcomes)
+    assert len(taken) <= 2 * 4 + 4
+    outcomes.close()
+
+
+def test_write_all_stops_sending_once_openmetadata_stops_answering() -> None:
+    """A write with no answer at all (after retries) marks the server gone: writes not yet started are not sent."""
+    api = SlowApi(delay=0.001, fail=frozenset({"u0"}), status=None)
+    outcomes = list(writer(api).write_all(renames(30), concurrency=1))  # type: ignore[arg-type]
+    errors = {change.user.id: outcome for change, outcome in outcomes if isinstance(outcome, WriteError)}
+    assert len(errors) == 30
+    assert errors.pop("u0").unreachable
+    assert all(str(error).startswith("not attempted: OpenMetadata at http://om.test") for error in errors.values())
