@@ -28,7 +28,9 @@ EXPECTED = {
 USERS = "/api/v1/users/*"
 CORPUS = json.loads((Path(__file__).resolve().parents[1] / "data" / "bad_directory_rows.json").read_text())["cases"]
 # Quick retries, so that faults past the budget cost seconds, not minutes.
-FAST = {"maxRetries": "2", "retryBackoffSeconds": "0", "maxRetryWaitSeconds": "1"}
+# Fault scripts are sequences ("ok, then 503 three times"): one write at a time keeps each script on the user it
+# names. Overlapping writes are tested in test_scale.py.
+FAST = {"maxRetries": "2", "retryBackoffSeconds": "0", "maxRetryWaitSeconds": "1", "writeConcurrency": "1"}
 
 
 def state(sandbox: Sandbox) -> dict[str, tuple[str | None, list[str]]]:
