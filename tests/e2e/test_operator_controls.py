@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.conftest import Sandbox, run_ingest
 from tests.e2e.test_sync import DEMO_USERS, closed_port, own_domains, versions
 
@@ -28,6 +30,8 @@ def by_user_field(rows: list[dict[str, Any]]) -> dict[tuple[str, str], tuple[Any
     return {(row["user"], row["field"]): (row["old_value"], row["new_value"], row["action"]) for row in rows}
 
 
+# Four `metadata ingest` runs in one story; each costs 15 s on an idle machine and over a minute on a busy one.
+@pytest.mark.timeout(900)
 def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_user_edited_since(
     tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
 ) -> None:
