@@ -392,7 +392,8 @@ def ratio(value: float, floor_value: float) -> str:
 def table(results: Results) -> str:
     lines = [
         "| N | run | sync time (floor, ratio) | process wall time | peak RSS "
-        "| GraphQL requests (floor pages; ceil(N/1000)) | OpenMetadata reads (floor; user pages) | writes (floor; changed) |",
+        "| GraphQL requests (floor pages; ceil(N/1000)) | OpenMetadata reads (floor; user pages) "
+        "| writes (floor; changed) |",
         "| ---: | --- | --- | ---: | ---: | --- | --- | --- |",
     ]
     for size in results.sizes:
