@@ -104,8 +104,12 @@ class UserUpdaterSource(Source):
         return cls(UserUpdaterSettings.from_connection_options(options.root if options else None), metadata)
 
     def prepare(self) -> None:
-        """Check the account, then plan from the directory or load the plan file; raise before any write."""
+        """Check the query and the account, then plan from the directory or load the plan file; raise before any
+        write."""
         self._started = time.monotonic()
+        if self.settings.apply_plan is None:
+            # A query the directory would reject is a config error: say so before anything else is asked.
+            self.directory.check_query()
         principal = whoami(self.api)
         logger.info(
             "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
@@ -135,7 +139,6 @@ class UserUpdaterSource(Source):
         return snapshot
 
     def _prepare_from_directory(self) -> None:
-        self.directory.check_query()
         started = time.monotonic()
         directory = self.directory.read_users()
         if not directory.rows:
