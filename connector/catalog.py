@@ -6,7 +6,9 @@ megabytes instead of holding full SDK models.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,16 +96,32 @@ def user_from_json(entity: dict[str, Any]) -> CatalogUser:
     )
 
 
-def load_snapshot(api: OpenMetadataApi, page_size: int) -> CatalogSnapshot:
-    """Read every non-bot user (with domains) and every domain, one paged list call after another."""
+class SnapshotCancelledError(Exception):
+    """The snapshot was abandoned part way because the run is stopping for another reason."""
+
+
+def load_snapshot(api: OpenMetadataApi, page_size: int, cancel: threading.Event | None = None) -> CatalogSnapshot:
+    """Read every non-bot user (with domains) and every domain, one paged list call after another.
+
+    `cancel` is checked before each page, so that a snapshot taken alongside another read (the directory's) costs
+    at most one more page once that read has failed."""
+
+    def pages(path: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
+        for page in api.list_pages(path, params, page_size):
+            if cancel is not None and cancel.is_set():
+                raise SnapshotCancelledError
+            yield page
+
     domains = DomainIndex()
-    for entity in api.list_all("/domains", {}, page_size):
-        domains.add(
-            Domain(id=entity["id"], name=entity["name"], fqn=entity.get("fullyQualifiedName") or entity["name"])
-        )
+    for page in pages("/domains", {}):
+        for entity in page:
+            domains.add(
+                Domain(id=entity["id"], name=entity["name"], fqn=entity.get("fullyQualifiedName") or entity["name"])
+            )
     users: dict[str, CatalogUser] = {}
-    for entity in api.list_all("/users", {"fields": "domains", "isBot": "false"}, page_size):
-        user = user_from_json(entity)
-        if user.email:
-            users[user.email] = user
+    for page in pages("/users", {"fields": "domains", "isBot": "false"}):
+        for entity in page:
+            user = user_from_json(entity)
+            if user.email:
+                users[user.email] = user
     return CatalogSnapshot(users_by_email=users, domains=domains)

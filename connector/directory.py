@@ -75,6 +75,8 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Unicode category Cc is exactly these two ranges; one regex scan instead of a category lookup per character, since
 # every directory value passes here (100k rows at a time).
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Either of the two, for the common case of a clean value: one scan, and the reason is looked for only on a match.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 
 
@@ -95,6 +97,8 @@ def _show(value: str) -> str:
 
 def _text_problem(value: str) -> str | None:
     """Why a stripped, NFC-normalised text value cannot be used, or None."""
+    if len(value) <= MAX_TEXT_LENGTH and UNSAFE_CHARACTERS.search(value) is None:
+        return None
     if CONTROL_CHARACTERS.search(value):
         return "holds control characters"
     if BIDI_CONTROLS.search(value):
@@ -121,9 +125,12 @@ def _optional_text(row: int, field: str, value: Any) -> str | RowProblem | None:
 
 
 def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
-    values = value if isinstance(value, list) else [value]
+    if not isinstance(value, list):
+        # Most directories give one domain per person.
+        text = _optional_text(row, "domain", value)
+        return (text,) if isinstance(text, str) else text
     kept: dict[str, str] = {}
-    for item in values:
+    for item in value:
         text = _optional_text(row, "domain", item)
         if isinstance(text, RowProblem):
             return text

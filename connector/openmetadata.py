@@ -99,15 +99,15 @@ class OpenMetadataApi:
             self.writes += 1
         return self._request("PATCH", path, data=json.dumps(operations), headers={"Content-Type": JSON_PATCH})
 
-    def list_all(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[dict[str, Any]]:
-        """Every entity of a paged list endpoint, following OpenMetadata's `paging.after` cursor."""
+    def list_pages(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[list[dict[str, Any]]]:
+        """The pages of entities of a paged list endpoint, following OpenMetadata's `paging.after` cursor."""
         after: str | None = None
         while True:
             query = {**params, "limit": page_size}
             if after:
                 query["after"] = after
             page = self.get(path, query)
-            yield from page.get("data", [])
+            yield page.get("data", [])
             after = (page.get("paging") or {}).get("after")
             if not after:
                 return
