@@ -25,7 +25,7 @@ from connector.query import (
     QueryError,
     first_request_variables,
     parse_query,
-    pluck,
+    plucker,
     schema_problems,
 )
 from connector.row_filter import rows_outside
@@ -213,6 +213,8 @@ class DirectoryClient:
     def __init__(self, settings: UserUpdaterSettings) -> None:
         self._settings = settings
         self._plan = settings.query_plan
+        paths = self._plan.field_paths
+        self._pluckers = tuple(plucker(paths[option]) for option in ("emailField", "displayNameField", "domainField"))
         self._url = str(settings.graphql_endpoint)
         self._session = build_session(
             max_retries=settings.max_retries,
@@ -376,12 +378,8 @@ class DirectoryClient:
         """A raw user object as the row parse_rows reads: {email, displayName, domain} by the field paths."""
         if not isinstance(node, dict):
             return node
-        paths = self._plan.field_paths
-        return {
-            "email": pluck(node, paths["emailField"]),
-            "displayName": pluck(node, paths["displayNameField"]),
-            "domain": pluck(node, paths["domainField"]),
-        }
+        email, display_name, domain = self._pluckers
+        return {"email": email(node), "displayName": display_name(node), "domain": domain(node)}
 
     def read_users(self) -> DirectoryRead:
         """Every user of the directory, parsed page by page so that only one raw page is held at a time."""

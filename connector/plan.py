@@ -155,17 +155,21 @@ def _own_domains(user: CatalogUser, index: DomainIndex) -> tuple[Domain, ...]:
 
 def deduplicate(users: list[DirectoryUser], plan: Plan) -> list[DirectoryUser]:
     """One DirectoryUser per email; agreeing repeats are counted, disagreeing ones go to `plan.conflicts`."""
-    by_email: dict[str, list[DirectoryUser]] = {}
+    first: dict[str, DirectoryUser] = {}
+    # Only repeated emails get a list: a directory lists nearly everyone once.
+    repeats: dict[str, list[DirectoryUser]] = {}
     for user in users:
-        by_email.setdefault(user.email, []).append(user)
-    unique: list[DirectoryUser] = []
-    for email, rows in by_email.items():
+        if user.email not in first:
+            first[user.email] = user
+        else:
+            repeats.setdefault(user.email, [first[user.email]]).append(user)
+    for email, rows in repeats.items():
         if all(_agree(rows[0], other) for other in rows[1:]):
-            unique.append(rows[0])
             plan.duplicate_rows += len(rows) - 1
         else:
             plan.conflicts[email] = rows
-    return unique
+            del first[email]
+    return list(first.values())
 
 
 def _select(

@@ -7,8 +7,9 @@ by introspection and uses `schema_problems` to refuse, before any read or write,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from graphql import (
@@ -198,3 +199,12 @@ def pluck(value: Any, path: Sequence[str]) -> Any:
             return None
         value = value.get(key)
     return value
+
+
+def plucker(path: Sequence[str]) -> Callable[[Any], Any]:
+    """`pluck` bound to a path. A one-key path, the usual case, is a plain lookup: it runs for every field of every
+    directory user."""
+    if len(path) == 1:
+        key = path[0]
+        return lambda value: value.get(key) if isinstance(value, dict) else pluck(value, path)
+    return partial(pluck, path=path)

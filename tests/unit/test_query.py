@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from graphql import build_schema, graphql_sync
 
-from connector.query import INTROSPECTION_QUERY, parse_query, pluck, schema_problems
+from connector.query import INTROSPECTION_QUERY, parse_query, pluck, plucker, schema_problems
 
 NODE: dict[str, Any] = {
     "workEmail": "a@x.org",
@@ -35,6 +35,13 @@ NODE: dict[str, Any] = {
 )
 def test_pluck_follows_dotted_paths_through_objects_and_lists(path: tuple[str, ...], value: Any) -> None:
     assert pluck(NODE, path) == value
+    assert plucker(path)(NODE) == value
+
+
+@pytest.mark.parametrize("node", [[NODE, {"workEmail": "b@x.org"}], None, "text", 3])
+@pytest.mark.parametrize("path", [("workEmail",), ("department", "name")])
+def test_a_bound_plucker_reads_any_node_as_pluck_does(node: Any, path: tuple[str, ...]) -> None:
+    assert plucker(path)(node) == pluck(node, path)
 
 
 SDL = """
