@@ -409,13 +409,14 @@ def table(results: Results) -> str:
                 f"| {run.openmetadata_reads} ({bare.openmetadata_reads}; {size.expected_user_pages}) "
                 f"| {run.openmetadata_writes} ({bare.writes}; {expected_writes}) |"
             )
-    if results.sizes:
+    if len(results.sizes) > 1:
         growth = results.sizes[-1].second.peak_rss_mb - results.sizes[0].second.peak_rss_mb
         lines.append("")
         lines.append(
             f"Peak RSS growth from N={results.sizes[0].people:,} to N={results.sizes[-1].people:,} "
             f"(no-change run): {growth:.0f} MB."
         )
+    if results.sizes:
         lines.append("")
         lines.append("| N | generate | directory server ms/page | sandbox ms/page (users, fields=domains) |")
         lines.append("| ---: | ---: | ---: | ---: |")
@@ -481,8 +482,7 @@ def document(results: Results, text: str) -> str:
     machine = results.machine
     return f"""# Benchmark results
 
-Written by `{machine.get("command", "python -m benchmarks.run")}` (what `make bench` runs); re-run it to replace
-this file.
+Written by `{machine.get("command", "python -m benchmarks.run")}`; re-run it to replace this file.
 
 - date: {machine["date"]}
 - machine: {machine["cpus"]} CPUs ({machine["cpu"]}), {machine["memory"]} RAM; Python {machine["python"]},
