@@ -160,13 +160,13 @@ def routes(ctx: Context) -> list[Route]:
         subject = _subject_for_query(ctx, request)
         resource = request.path_params["resource"]
         try:
-            return ok(policies.resource_permission(subject, resource.lower()))
+            return ok(policies.resource_permission(subject, resource.lower(), ctx.line))
         except KeyError as exc:
             raise bad_request(f"Resource type {resource} not found") from exc
 
     async def all_permissions(request: Request) -> JSONResponse:
         subject = _subject_for_query(ctx, request)
-        data = [policies.resource_permission(subject, resource) for resource in PERMISSION_RESOURCES]
+        data = [policies.resource_permission(subject, resource, ctx.line) for resource in PERMISSION_RESOURCES]
         return ok({"data": data, "paging": {"total": len(data)}})
 
     return [

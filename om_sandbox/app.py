@@ -19,6 +19,7 @@ from om_sandbox import access, auth, automations, domains, seed, users
 from om_sandbox.context import Context, current_base_url, ok, set_base_url
 from om_sandbox.entities import Entities
 from om_sandbox.errors import ApiError, unhandled
+from om_sandbox.line import Line
 from om_sandbox.store import Store
 
 LOG = logging.getLogger("om_sandbox")
@@ -30,7 +31,8 @@ REVISION = "om-sandbox"
 @dataclass
 class Options:
     db: str
-    version: str = "1.9.11"
+    # The OpenMetadata version to report and imitate; None: the installed SDK's (om_sandbox.line).
+    version: str | None = None
     demo: bool = False
     write_latency_ms: int = 0
     # Extra Starlette middleware (outermost last). Fault injection wraps the whole app instead (see `faults.wrap`).
@@ -62,23 +64,23 @@ class WriteLatencyMiddleware:
         await self.app(scope, receive, send)
 
 
-def open_context(db: str, version: str) -> Context:
+def open_context(db: str, line: Line) -> Context:
     store = Store(db)
     entities = Entities(store, current_base_url)
-    ctx = Context(store=store, entities=entities, keys=auth.ensure_keys(store), version=version)
+    ctx = Context(store=store, entities=entities, keys=auth.ensure_keys(store), line=line)
     seed.seed_system(ctx)
     return ctx
 
 
 def create_app(options: Options) -> Starlette:
-    ctx = open_context(options.db, options.version)
+    ctx = open_context(options.db, Line(options.version) if options.version else Line.of_installed_sdk())
     if options.demo:
         seed.seed_demo(ctx)
     started = int(time.time() * 1000)
 
     async def version(_request: Request) -> JSONResponse:
         # JwtFilter.EXCLUDED_ENDPOINTS lists v1/system/version: no token needed.
-        return ok({"version": ctx.version, "revision": REVISION, "timestamp": started})
+        return ok({"version": ctx.line.version, "revision": REVISION, "timestamp": started})
 
     async def api_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

@@ -13,12 +13,14 @@ import faults
 from om_sandbox import auth, sdk, seed
 from om_sandbox.app import Options, create_app, open_context
 from om_sandbox.entities import build_fqn
+from om_sandbox.line import Line
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openmetadata-sandbox",
-        description="A small server speaking the slice of the OpenMetadata 1.9 REST API the user sync uses.",
+        description="A small server speaking the slice of the OpenMetadata REST API the user sync uses, as the line "
+        "of the installed ingestion SDK (or of --version) does.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the server")
@@ -26,7 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8585, help="0 picks a free port (printed on the READY line)")
     serve.add_argument("--db", required=True, help="SQLite file (created if missing)")
     serve.add_argument("--demo", action="store_true", help="seed the demo domains, teams, roles and users")
-    serve.add_argument("--version", default="1.9.11", help="version reported by /api/v1/system/version")
+    serve.add_argument(
+        "--version",
+        default=None,
+        help="OpenMetadata version to report (/api/v1/system/version) and imitate; default: the installed SDK's",
+    )
     serve.add_argument("--write-latency-ms", type=int, default=0, help="delay every write request")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     faults.add_arguments(serve)
@@ -60,7 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    ctx = open_context(args.db, "1.9.11")
+    ctx = open_context(args.db, Line.of_installed_sdk())
     if args.demo:
         seed.seed_demo(ctx)
     user = ctx.store.get_by_fqn("user", build_fqn(None, args.name.lower()))

@@ -1,4 +1,4 @@
-"""Access to the SDK's generated pydantic models, which define the 1.9 wire format.
+"""Access to the SDK's generated pydantic models, which define the wire format of the installed line.
 
 Importing `metadata` normally runs `metadata/__init__.py`, which pulls in the profiler and costs ~15 s;
 the generated schema modules need none of it. The server process therefore registers a bare package

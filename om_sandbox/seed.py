@@ -1,13 +1,14 @@
 """The principals every OpenMetadata server starts with (`json/data/policy/*.json`,
 `json/data/role/*.json`, the Organization team, the admin and ingestion-bot users), and the demo data.
 
-Operation lists are those of the 1.9 JSON files restricted to the 1.9 `MetadataOperation` enum; the
+Operation lists are those of the JSON files restricted to the installed line's `MetadataOperation` enum; the
 DisplayName-Deny rule is the one `migration/utils/v180/MigrationUtil.addDenyDisplayNameRuleToBotPolicies`
 adds to the system bot policies.
 """
 
 from __future__ import annotations
 
+from om_sandbox import sdk
 from om_sandbox.access import PolicyKind, RoleKind, TeamKind
 from om_sandbox.context import Context
 from om_sandbox.crud import Kind
@@ -53,7 +54,7 @@ SYSTEM_POLICIES: list[Doc] = [
                 "name": "IngestionBotRule-Allow",
                 "description": "Allow ingestion bots to create/update/delete data entities",
                 "resources": ["All"],
-                "operations": ["Create", "EditAll", "ViewAll", "Delete"],
+                "operations": ["Create", "BulkCreate", "BulkUpdate", "EditAll", "ViewAll", "Delete"],
                 "effect": "allow",
             },
             _DISPLAY_NAME_DENY,
@@ -177,11 +178,19 @@ def _ensure_user(users: Users, request: Doc) -> Doc:
     return dict(existing) if existing is not None else users.create(request, SYSTEM)
 
 
+def _known_operations(policy: Doc) -> Doc:
+    """The policy with each rule's operations restricted to the installed line's `MetadataOperation` enum: the
+    JSON files read list `BulkCreate`/`BulkUpdate`, which lines before 2.0 do not have."""
+    known = set(sdk.operations())
+    rules = [{**rule, "operations": [op for op in rule["operations"] if op in known]} for rule in policy["rules"]]
+    return {**policy, "rules": rules}
+
+
 def seed_system(ctx: Context) -> None:
     with ctx.store.tx():
         policy_kind, role_kind, team_kind = PolicyKind(ctx), RoleKind(ctx), TeamKind(ctx)
         for policy in SYSTEM_POLICIES:
-            _ensure(policy_kind, {**policy, "allowDelete": False})
+            _ensure(policy_kind, {**_known_operations(policy), "allowDelete": False})
         roles = {role["name"]: _ensure(role_kind, {**role, "allowDelete": False}) for role in SYSTEM_ROLES}
         organization_policy = ctx.store.get_by_fqn("policy", "OrganizationPolicy")
         assert organization_policy is not None

@@ -332,6 +332,9 @@ class Users:
             # EntityUpdater.updateDescription: a bot's PUT does not overwrite a non-empty description.
             if existing.get("description"):
                 updated["description"] = existing["description"]
+            # The same guard for displayName, on the lines that have it (om_sandbox.line).
+            if self.ctx.line.bot_put_keeps_display_name and existing.get("displayName"):
+                updated["displayName"] = existing["displayName"]
             # UserUpdater.updateDomains: "Domain need to be updated with a PATCH request".
             if original_state["domains"]:
                 relations["domains"] = list(original_state["domains"])
@@ -529,7 +532,7 @@ def routes(ctx: Context) -> list[Route]:
         changes_flags = any(op["path"] in ("/isAdmin", "/isBot") and "value" in op for op in ops)
         if changes_flags and not subject.is_admin:
             raise not_admin(subject.name)
-        policies.authorize(subject, _resource(user), patching.metadata_operations(ops))
+        policies.authorize(subject, _resource(user), patching.metadata_operations(ops, ctx.line))
         result = users.patch(user, ops, subject.name)
         return ok(users.view(result, PATCH_FIELDS))
 

@@ -11,16 +11,26 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from om_sandbox.line import installed_sdk_version
 from tests.sandbox.conftest import Sandbox, sandbox_command, token_for
 from tests.support.servers import start_server
 
 
-def test_version_needs_no_token(sandbox: Sandbox) -> None:
+def test_version_needs_no_token_and_is_the_installed_sdks(sandbox: Sandbox) -> None:
     response = sandbox.get(None, "/v1/system/version")
     assert response.status_code == 200
     body = response.json()
-    assert body["version"] == "1.9.11"
+    assert body["version"] == installed_sdk_version()
+    assert body["version"].count(".") == 2  # the server's three numbers, not the SDK's four
     assert {"revision", "timestamp"} <= set(body)
+
+
+def test_version_option_chooses_the_reported_version(tmp_path: Path) -> None:
+    server = start_server(sandbox_command(tmp_path / "v.db", "--version", "1.12.3"))
+    try:
+        assert requests.get(f"{server.url}/api/v1/system/version", timeout=10).json()["version"] == "1.12.3"
+    finally:
+        server.stop()
 
 
 def test_missing_token_is_401(sandbox: Sandbox) -> None:

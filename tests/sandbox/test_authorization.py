@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.sandbox.conftest import Sandbox
+from tests.sandbox.conftest import LINE, Sandbox
 
 BOT_DENIAL = (
     "Principal: CatalogPrincipal{name='ingestion-bot'} operation EditDisplayName denied by role "
@@ -36,18 +36,41 @@ def test_bot_patch_of_domains_is_allowed(sandbox: Sandbox) -> None:
 
 def test_bot_patch_of_display_name_together_with_an_unmapped_path_needs_only_edit_all(sandbox: Sandbox) -> None:
     # JsonPatchUtils.getMetadataOperations returns {EditAll} as soon as one path is unmapped, and the
-    # DisplayName-Deny rule (EditDisplayName only) does not match EditAll: the 1.9 server lets it through.
+    # DisplayName-Deny rule (EditDisplayName only) does not match EditAll: the server lets it through.
     user = sandbox.new_user()
     response = sandbox.patch(
         "ingestion-bot",
         user["id"],
         [
             {"op": "add", "path": "/displayName", "value": "Via EditAll"},
-            {"op": "add", "path": "/domains", "value": [domain_ref(sandbox, "Finance")]},
+            {"op": "add", "path": "/profile", "value": {}},
         ],
     )
     assert response.status_code == 200, response.text
     assert response.json()["displayName"] == "Via EditAll"
+
+
+def test_domains_need_edit_domains_from_2_0_and_edit_all_before(sandbox: Sandbox) -> None:
+    user = sandbox.new_user()
+    finance = domain_ref(sandbox, "Finance")
+    both = [{"op": "add", "path": "/displayName", "value": "X"}, {"op": "add", "path": "/domains", "value": [finance]}]
+    bot = sandbox.patch("ingestion-bot", user["id"], both)
+    # Before 2.0 `/domains` is unmapped, so the pair needs only EditAll and the bot's deny rule never matches;
+    # from 2.0 it needs EditDomains and EditDisplayName, and DisplayName-Deny refuses the whole patch.
+    assert bot.status_code == (403 if LINE.edit_domains else 200), bot.text
+    domains_only = sandbox.new_principal(
+        [{"name": "d", "resources": ["user"], "operations": ["ViewAll", "EditDomains"], "effect": "allow"}]
+        if LINE.edit_domains
+        else [{"name": "d", "resources": ["user"], "operations": ["ViewAll", "EditDescription"], "effect": "allow"}]
+    )
+    answer = sandbox.patch(domains_only, user["id"], [{"op": "add", "path": "/domains", "value": [finance]}])
+    if LINE.edit_domains:
+        assert answer.status_code == 200, answer.text
+    else:
+        assert answer.status_code == 403
+        assert answer.json()["message"].endswith("operations [EditAll] not allowed")
+    listed = {p["operation"] for p in sandbox.get("admin", "/v1/permissions/user").json()["permissions"]}
+    assert ("EditDomains" in listed) == LINE.edit_domains
 
 
 def test_user_sync_may_patch_display_name_and_domains(sandbox: Sandbox) -> None:
@@ -107,9 +130,7 @@ def test_a_rule_with_only_edit_display_name_does_not_allow_edit_all(sandbox: San
     user = sandbox.new_user()
     ok = sandbox.patch(principal, user["id"], [{"op": "add", "path": "/displayName", "value": "n"}])
     assert ok.status_code == 200, ok.text
-    refused = sandbox.patch(
-        principal, user["id"], [{"op": "add", "path": "/domains", "value": [domain_ref(sandbox, "Finance")]}]
-    )
+    refused = sandbox.patch(principal, user["id"], [{"op": "add", "path": "/profile", "value": {}}])
     assert refused.status_code == 403
     expected = f"Principal: CatalogPrincipal{{name='{principal}'}} operations [EditAll] not allowed"
     assert refused.json()["message"] == expected
@@ -177,6 +198,7 @@ def test_permissions_of_the_ingestion_bot(sandbox: Sandbox) -> None:
         "EditAll",
         "EditDescription",
         "EditDisplayName",
+        *(["EditDomains"] if LINE.edit_domains else []),
         "EditRole",
         "EditGlossaryTerms",
         "EditTeams",
