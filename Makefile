@@ -1,21 +1,32 @@
-# The README's two commands: `make demo` and `make test`. Everything installs from the lock (uv.lock).
-PYTHON ?= python3
-UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: install demo test lint typecheck unit e2e bench clean airflow-check
+# The supported OpenMetadata lines; OM picks the one installed into .venv (`make install OM=1.9`). Each line's
+# SDK release is pinned by its extra in pyproject.toml (om-1-9, ..., om-2-0) and locked in uv.lock.
+SUPPORTED_LINES := 1.9 1.10 1.11 1.12 1.13 2.0
+OM ?= 2.0
+ifeq ($(filter $(OM),$(SUPPORTED_LINES)),)
+$(error OM=$(OM) is not a supported OpenMetadata line; choose one of: $(SUPPORTED_LINES))
+endif
+# The lines `make test-lines` runs (all unless given, e.g. LINES="1.9 2.0").
+LINES ?= $(SUPPORTED_LINES)
+extra = om-$(subst .,-,$(1))
+# Records which line .venv holds, so that switching lines re-syncs and staying on one does not.
+STAMP := $(VENV)/.openmetadata-line-$(OM)
+
+.PHONY: install demo test test-lines lint typecheck unit e2e bench clean airflow-check
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(BIN)/metadata: uv.lock pyproject.toml | $(UV)
-	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON)
+$(STAMP): uv.lock pyproject.toml | $(UV)
+	rm -f $(VENV)/.openmetadata-line-*
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --extra $(call extra,$(OM)) --python $(PYTHON)
 	@touch $@
 
-install: $(BIN)/metadata
+install: $(STAMP)
 
 demo: install
 	bash scripts/demo.sh
@@ -33,6 +44,11 @@ unit: install
 test: lint typecheck
 	$(BIN)/pytest -q
 
+# The tests marked `lines` (end-to-end suite, workflow schema, the sandbox's line differences) against every
+# line, each in its own cached environment .venv-om-X.Y; `make test-lines LINES="1.9 2.0"` picks lines.
+test-lines: | $(UV)
+	PYTHON=$(PYTHON) UV=$(UV) bash scripts/test_lines.sh $(LINES)
+
 # The example DAG under real Airflow, in a throwaway environment (.airflow-check/); not part of `make test`.
 airflow-check: install
 	bash examples/airflow/check-with-airflow.sh
@@ -42,9 +58,9 @@ airflow-check: install
 N ?= 1,10000,100000
 BACKFILL ?= 1000
 bench: install
-	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --python $(PYTHON) --group bench
+	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --extra $(call extra,$(OM)) --python $(PYTHON) --group bench
 	$(BIN)/python -m benchmarks.run --people $(N) --backfill $(BACKFILL) \
 		--markdown benchmarks/RESULTS.md --json benchmarks/results.json --plot benchmarks/scale.png
 
 clean:
-	rm -rf $(VENV) .tools .demo .airflow-check .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-om-* .tools .demo .airflow-check .mypy_cache .ruff_cache .pytest_cache

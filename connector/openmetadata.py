@@ -13,10 +13,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import requests
-from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
-from metadata.ingestion.ometa.ometa_api import OpenMetadata
-from metadata.utils.ssl_registry import get_verify_ssl_fn
 
+from connector.compat import OpenMetadata, VerifySSL, access_token_provider, get_verify_ssl_fn
 from connector.credentials import WORKFLOW_TOKEN, AccountToken
 from connector.http import build_session, describe_request_error
 from connector.settings import UserUpdaterSettings
@@ -52,7 +50,7 @@ class OpenMetadataApi:
         self.base_url = config.hostPort.rstrip("/") + "/" + (config.apiVersion or "v1")
         self._timeout = settings.request_timeout_seconds
         # The provider may refresh its token; ask it for every request rather than caching the header.
-        self._token = metadata._auth_provider.get_access_token
+        self._token = access_token_provider(metadata)
         self.token_origin = WORKFLOW_TOKEN
         if token is not None:
             self._token = lambda: (token.value.get_secret_value(), 0)

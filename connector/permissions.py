@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from connector.compat import edit_operation
 from connector.openmetadata import OpenMetadataApi, OpenMetadataError
 from connector.settings import SyncField
 
@@ -43,17 +44,6 @@ class Principal:
 def whoami(api: OpenMetadataApi) -> Principal:
     me = api.get("/users/loggedInUser")
     return Principal(name=me.get("name", "?"), is_bot=bool(me.get("isBot")), is_admin=bool(me.get("isAdmin")))
-
-
-def required_operation(field: SyncField, listed: set[str]) -> str:
-    """The MetadataOperation a PATCH of `field` needs on this server.
-
-    `displayName` maps to EditDisplayName. Servers whose operation list has EditDomains map `domains` to it;
-    older ones (1.9) have no mapping for `domains`, and an unmapped path needs EditAll (JsonPatchUtils).
-    """
-    if field is SyncField.DISPLAY_NAME:
-        return "EditDisplayName"
-    return "EditDomains" if "EditDomains" in listed else "EditAll"
 
 
 def _describe(entry: dict[str, Any]) -> str:
@@ -94,7 +84,7 @@ def field_access(api: OpenMetadataApi, principal: Principal, fields: frozenset[S
     entries = {entry.get("operation"): entry for entry in answer.get("permissions", [])}
     result = []
     for field in sorted(fields, key=lambda f: f.value):
-        operation = required_operation(field, set(entries))
+        operation = edit_operation(field.value, entries)
         entry = entries.get(operation, {"access": "notAllow"})
         result.append(FieldAccess(field, operation, entry.get("access", "notAllow"), _describe(entry)))
     return result

@@ -53,14 +53,11 @@ from metadata.generated.schema.entity.services.connections.database.customDataba
     CustomDatabaseConnection,
 )
 from metadata.generated.schema.entity.services.connections.testConnectionResult import TestConnectionResult
-from metadata.generated.schema.metadataIngestion.workflow import Source as WorkflowSource
-from metadata.ingestion.api.models import Either, StackTraceError
-from metadata.ingestion.api.steps import InvalidSourceException, Source
-from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
 from connector import plan_file
 from connector.catalog import CatalogSnapshot, DomainIndex, load_snapshot
 from connector.change_report import Action, ChangeReport, change_rows, plan_rows, stale_rows
+from connector.compat import Either, InvalidSourceException, OpenMetadata, Source, StackTraceError, WorkflowSource
 from connector.check import ConnectionCheck
 from connector.credentials import load_token
 from connector.directory import DirectoryClient, DirectoryError, DirectoryRead

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import jwt
+import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -16,6 +17,7 @@ from tests.sandbox.conftest import Sandbox, sandbox_command, token_for
 from tests.support.servers import start_server
 
 
+@pytest.mark.lines
 def test_version_needs_no_token_and_is_the_installed_sdks(sandbox: Sandbox) -> None:
     response = sandbox.get(None, "/v1/system/version")
     assert response.status_code == 200

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.sandbox.conftest import LINE, Sandbox
 
 BOT_DENIAL = (
@@ -50,10 +52,14 @@ def test_bot_patch_of_display_name_together_with_an_unmapped_path_needs_only_edi
     assert response.json()["displayName"] == "Via EditAll"
 
 
+@pytest.mark.lines
 def test_domains_need_edit_domains_from_2_0_and_edit_all_before(sandbox: Sandbox) -> None:
     user = sandbox.new_user()
     finance = domain_ref(sandbox, "Finance")
-    both = [{"op": "add", "path": "/displayName", "value": "X"}, {"op": "add", "path": "/domains", "value": [finance]}]
+    both: list[dict[str, Any]] = [
+        {"op": "add", "path": "/displayName", "value": "X"},
+        {"op": "add", "path": "/domains", "value": [finance]},
+    ]
     bot = sandbox.patch("ingestion-bot", user["id"], both)
     # Before 2.0 `/domains` is unmapped, so the pair needs only EditAll and the bot's deny rule never matches;
     # from 2.0 it needs EditDomains and EditDisplayName, and DisplayName-Deny refuses the whole patch.
@@ -182,6 +188,7 @@ def permissions(sandbox: Sandbox, who: str, resource: str = "user", **params: st
     return {p["operation"]: p for p in body["permissions"]}
 
 
+@pytest.mark.lines
 def test_permissions_of_the_ingestion_bot(sandbox: Sandbox) -> None:
     listing = permissions(sandbox, "ingestion-bot")
     assert listing["EditDisplayName"]["access"] == "deny"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.sandbox.conftest import LINE, Sandbox
 
 
@@ -94,6 +96,7 @@ def test_system_roles_and_policies_exist(sandbox: Sandbox) -> None:
     assert {"DefaultBotRole", "IngestionBotRole", "DataConsumer", "UserSyncRole"} <= {r["name"] for r in listed}
 
 
+@pytest.mark.lines
 def test_policy_rules_are_validated_against_the_lines_operations(sandbox: Sandbox) -> None:
     def create(operation: str) -> int:
         rule = {"name": "r", "resources": ["user"], "operations": [operation], "effect": "allow"}

@@ -6,6 +6,8 @@ import json
 import uuid
 from typing import Any
 
+import pytest
+
 from tests.sandbox.conftest import LINE, PATCH_TYPE, Sandbox
 
 
@@ -13,6 +15,7 @@ def names(refs: list[dict[str, Any]]) -> list[str]:
     return [ref["name"] for ref in refs]
 
 
+@pytest.mark.lines
 def test_put_by_a_bot_keeps_domains_and_description(sandbox: Sandbox) -> None:
     user = sandbox.new_user(displayName="Short", description="Kept by bots", domains=["Marketing"])
     response = sandbox.call(

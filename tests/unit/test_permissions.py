@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from connector.permissions import MissingPermissionError, Principal, check_permissions, required_operation
+from connector.compat import edit_operation
+from connector.permissions import MissingPermissionError, Principal, check_permissions
 from connector.settings import SyncField
 
 BOT = Principal("ingestion-bot", is_bot=True, is_admin=False)
@@ -28,9 +29,9 @@ def entry(operation: str, access: str, rule: str | None = None, policy: str | No
 
 
 def test_domains_need_edit_domains_where_the_server_has_it_else_edit_all() -> None:
-    assert required_operation(SyncField.DOMAINS, {"EditAll", "EditDisplayName"}) == "EditAll"
-    assert required_operation(SyncField.DOMAINS, {"EditAll", "EditDomains"}) == "EditDomains"
-    assert required_operation(SyncField.DISPLAY_NAME, {"EditAll"}) == "EditDisplayName"
+    assert edit_operation("domains", {"EditAll", "EditDisplayName"}) == "EditAll"
+    assert edit_operation("domains", {"EditAll", "EditDomains"}) == "EditDomains"
+    assert edit_operation("displayName", {"EditAll"}) == "EditDisplayName"
 
 
 def test_a_denied_field_names_operation_rule_policy_role_and_remedy() -> None:

@@ -3,9 +3,11 @@ from typing import Any
 
 import pytest
 import yaml
-from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
 
+from connector.compat import OpenMetadataWorkflowConfig
 from connector.settings import UserUpdaterSettings
+
+pytestmark = pytest.mark.lines
 
 SHIPPED = Path(__file__).resolve().parents[2] / "user_updater.yaml"
 

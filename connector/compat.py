@@ -1,0 +1,57 @@
+"""Everything the connector takes from the ingestion SDK, and what differs between the supported lines.
+
+The connector supports the OpenMetadata lines 1.9 (from 1.9.11), 1.10, 1.11, 1.12, 1.13 and 2.0, each with the
+SDK of its own line (the SDK refuses a server of another major.minor). Every SDK name the connector uses is
+imported here and nowhere else, so one module shows the surface that must hold on every line;
+`make test-lines` runs the end-to-end suite against each line's SDK.
+
+Checked on the SDK releases in pyproject's extras (1.9.11.0 to 2.0.7.0): the names below, the signature
+`Source.create(config_dict, metadata, pipeline_name=None)`, `Either`/`StackTraceError`, the workflow schema
+(`OpenMetadataWorkflowConfig`) and the auth provider's `get_access_token() -> (token, expiry)` are the same on
+every line. What differs is which operation authorises an edit of users' `domains`, handled by
+`edit_operation` below by asking the server rather than by comparing versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
+from metadata.generated.schema.metadataIngestion.workflow import Source as WorkflowSource
+from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
+from metadata.ingestion.api.models import Either, StackTraceError
+from metadata.ingestion.api.steps import InvalidSourceException, Source
+from metadata.ingestion.ometa.ometa_api import OpenMetadata
+from metadata.utils.ssl_registry import get_verify_ssl_fn
+
+__all__ = [
+    "Either",
+    "InvalidSourceException",
+    "OpenMetadata",
+    "OpenMetadataWorkflowConfig",
+    "Source",
+    "StackTraceError",
+    "VerifySSL",
+    "WorkflowSource",
+    "access_token_provider",
+    "edit_operation",
+    "get_verify_ssl_fn",
+]
+
+# The operation a JSON Patch of a user field needs (server: ResourceRegistry's field map, JsonPatchUtils).
+# `domains` has its own operation from 2.0 on; before, it had no mapping and an unmapped path needs EditAll.
+_FIELD_OPERATIONS = {"displayName": ("EditDisplayName",), "domains": ("EditDomains", "EditAll")}
+
+
+def edit_operation(field: str, listed: Collection[str]) -> str:
+    """The operation this server checks for a PATCH of `field`: the first of the candidates that the server's
+    permission listing (`GET /v1/permissions/user`) knows, so the answer follows the server's line."""
+    candidates = _FIELD_OPERATIONS[field]
+    return next((operation for operation in candidates if operation in listed), candidates[-1])
+
+
+def access_token_provider(metadata: OpenMetadata) -> Callable[[], tuple[str, int | None]]:
+    """The SDK's own token source (it may refresh the token), as the `OpenMetadata` client holds it on every
+    line: `_auth_provider.get_access_token()` answers `(token, expiry)`."""
+    provider: Callable[[], tuple[str, int | None]] = metadata._auth_provider.get_access_token
+    return provider
