@@ -84,6 +84,7 @@ def test_team_carries_domains_and_members(sandbox: Sandbox) -> None:
     assert [p["name"] for p in org["policies"]] == ["OrganizationPolicy"]
 
 
+@pytest.mark.lines
 def test_system_roles_and_policies_exist(sandbox: Sandbox) -> None:
     bot_role = sandbox.get("admin", "/v1/roles/name/IngestionBotRole", params={"fields": "policies"}).json()
     assert [p["name"] for p in bot_role["policies"]] == ["DefaultBotPolicy", "IngestionBotPolicy"]
@@ -92,6 +93,8 @@ def test_system_roles_and_policies_exist(sandbox: Sandbox) -> None:
     assert rules["DisplayName-Deny"]["effect"] == "deny"
     assert rules["DisplayName-Deny"]["operations"] == ["EditDisplayName"]
     assert rules["DisplayName-Deny"]["fullyQualifiedName"] == "IngestionBotPolicy.DisplayName-Deny"
+    bulk = ["BulkCreate", "BulkUpdate"] if LINE.edit_domains else []  # in the enum from 2.0, like EditDomains
+    assert rules["IngestionBotRule-Allow"]["operations"] == ["Create", *bulk, "EditAll", "ViewAll", "Delete"]
     listed = sandbox.get("admin", "/v1/roles", params={"limit": 100}).json()["data"]
     assert {"DefaultBotRole", "IngestionBotRole", "DataConsumer", "UserSyncRole"} <= {r["name"] for r in listed}
 
