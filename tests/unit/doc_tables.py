@@ -21,13 +21,17 @@ def defined_tests(*folders: str) -> set[str]:
 
 
 def table_rows(document: str, columns: int) -> list[list[str]]:
-    """The body rows (header and separator left out) of the tables with `columns` columns in docs/<document>."""
-    table = []
+    """The body rows (header and separator left out) of every table with `columns` columns in docs/<document>."""
+    table: list[list[str]] = []
     for line in (ROOT / "docs" / document).read_text().splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("| ") and len(cells) == columns and not set(cells[0]) <= set("-: "):
+        if not line.startswith("| ") or len(cells) != columns:
+            continue
+        if set(cells[0]) <= set("-: "):
+            table.pop()  # the row above a separator is its table's header
+        else:
             table.append(cells)
-    return table[1:]  # the header row
+    return table
 
 
 def named_tests(cell: str) -> list[str]:
