@@ -25,6 +25,14 @@ SHIPPED_YAML = ROOT / "user_updater.yaml"
 BACKFILL = {"maxChangePercent": "100"}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The whole end-to-end suite runs against every supported OpenMetadata line (`make test-lines`)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in item.path.parents:
+            item.add_marker(pytest.mark.lines)
+
+
 @dataclass
 class Sandbox:
     url: str  # the API root, http://127.0.0.1:PORT/api

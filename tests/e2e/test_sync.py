@@ -15,9 +15,6 @@ from metadata.workflow.metadata import MetadataWorkflow
 
 from tests.e2e.conftest import Sandbox, run_ingest, workflow_config
 
-# The whole end-to-end suite runs against every supported OpenMetadata line (`make test-lines`).
-pytestmark = pytest.mark.lines
-
 DEMO_USERS = ("admin", "aaron_johnson0", "brian_smith7")
 EXPECTED = {
     "admin": ("Admin User", ["Finance"]),
