@@ -1,3 +1,6 @@
+# The README's two commands: `make demo` and `make test`. Everything installs from the lock (uv.lock).
+PYTHON ?= python3
+UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
