@@ -124,7 +124,7 @@ def generate(out: Path, count: int, changed: float, rng_seed: int = 1) -> Manife
     for name in ("sandbox.db", "sandbox.db-wal", "sandbox.db-shm"):
         (out / name).unlink(missing_ok=True)
     sdk.install_light_import()
-    ctx = open_context(str(out / "sandbox.db"), "1.9.11")
+    ctx = open_context(str(out / "sandbox.db"))
     seed.seed_sync_account(ctx)
     domain_kind = DomainKind(ctx)
     domain_ids = {

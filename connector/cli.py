@@ -32,11 +32,8 @@ def _report(step: Step, line: str, passed: bool) -> None:
 
 def check(config_path: Path) -> int:
     # The SDK costs seconds to import; keep `--help` fast by importing it only here.
-    from metadata.config.common import load_config_file  # noqa: PLC0415
-    from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig  # noqa: PLC0415
-    from metadata.ingestion.ometa.ometa_api import OpenMetadata  # noqa: PLC0415
-
     from connector.check import ConnectionCheck, run_steps  # noqa: PLC0415
+    from connector.compat import OpenMetadata, OpenMetadataWorkflowConfig, load_config_file  # noqa: PLC0415
     from connector.user_updater import UserUpdaterSource  # noqa: PLC0415
 
     try:

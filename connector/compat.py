@@ -16,6 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 
+from metadata.config.common import load_config_file
+from metadata.generated.schema.entity.automations.testServiceConnection import TestServiceConnectionRequest
+from metadata.generated.schema.entity.automations.workflow import Workflow as AutomationWorkflow
+from metadata.generated.schema.entity.services.connections.database.customDatabaseConnection import (
+    CustomDatabaseConnection,
+)
+from metadata.generated.schema.entity.services.connections.testConnectionResult import TestConnectionResult
 from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
 from metadata.generated.schema.metadataIngestion.workflow import Source as WorkflowSource
 from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
@@ -25,17 +32,22 @@ from metadata.ingestion.ometa.ometa_api import OpenMetadata
 from metadata.utils.ssl_registry import get_verify_ssl_fn
 
 __all__ = [
+    "AutomationWorkflow",
+    "CustomDatabaseConnection",
     "Either",
     "InvalidSourceException",
     "OpenMetadata",
     "OpenMetadataWorkflowConfig",
     "Source",
     "StackTraceError",
+    "TestConnectionResult",
+    "TestServiceConnectionRequest",
     "VerifySSL",
     "WorkflowSource",
     "access_token_provider",
     "edit_operation",
     "get_verify_ssl_fn",
+    "load_config_file",
 ]
 
 # The operation a JSON Patch of a user field needs (server: ResourceRegistry's field map, JsonPatchUtils).

@@ -47,18 +47,22 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from metadata.generated.schema.entity.automations.testServiceConnection import TestServiceConnectionRequest
-from metadata.generated.schema.entity.automations.workflow import Workflow as AutomationWorkflow
-from metadata.generated.schema.entity.services.connections.database.customDatabaseConnection import (
-    CustomDatabaseConnection,
-)
-from metadata.generated.schema.entity.services.connections.testConnectionResult import TestConnectionResult
-
 from connector import plan_file
 from connector.catalog import CatalogSnapshot, DomainIndex, load_snapshot
 from connector.change_report import Action, ChangeReport, change_rows, plan_rows, stale_rows
-from connector.compat import Either, InvalidSourceException, OpenMetadata, Source, StackTraceError, WorkflowSource
 from connector.check import ConnectionCheck
+from connector.compat import (
+    AutomationWorkflow,
+    CustomDatabaseConnection,
+    Either,
+    InvalidSourceException,
+    OpenMetadata,
+    Source,
+    StackTraceError,
+    TestConnectionResult,
+    TestServiceConnectionRequest,
+    WorkflowSource,
+)
 from connector.credentials import load_token
 from connector.directory import DirectoryClient, DirectoryError, DirectoryRead
 from connector.http import redact_url
@@ -372,8 +376,9 @@ def test_connection(
 ) -> TestConnectionResult:
     """The SDK's test connection for this connector, as `automations/runner.py` imports and calls it.
 
-    The runner first calls `test_connection(metadata, automation_workflow=...)`, and on TypeError
-    `test_connection(metadata, get_connection(config), config, automation_workflow=...)`;
+    The runner of lines 1.9-1.13 first calls `test_connection(metadata, automation_workflow=...)`, and on
+    TypeError `test_connection(metadata, get_connection(config), config, automation_workflow=...)`; the 2.0
+    runner, finding no ServiceSpec connection class for a custom connector, makes only the second call;
     `test_connection_common` calls `test_connection(metadata)` and then the three-argument form. So a call
     that names no configuration raises TypeError, which is the SDK's signal to pass it.
     Each step's result is written back to the automation workflow when there is one (the SDK's step runner).

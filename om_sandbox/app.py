@@ -64,7 +64,9 @@ class WriteLatencyMiddleware:
         await self.app(scope, receive, send)
 
 
-def open_context(db: str, line: Line) -> Context:
+def open_context(db: str, line: Line | None = None) -> Context:
+    """The sandbox's state over `db`, imitating `line` (default: the installed SDK's line)."""
+    line = line or Line.of_installed_sdk()
     store = Store(db)
     entities = Entities(store, current_base_url)
     ctx = Context(store=store, entities=entities, keys=auth.ensure_keys(store), line=line)
@@ -73,7 +75,7 @@ def open_context(db: str, line: Line) -> Context:
 
 
 def create_app(options: Options) -> Starlette:
-    ctx = open_context(options.db, Line(options.version) if options.version else Line.of_installed_sdk())
+    ctx = open_context(options.db, Line(options.version) if options.version else None)
     if options.demo:
         seed.seed_demo(ctx)
     started = int(time.time() * 1000)

@@ -13,7 +13,6 @@ import faults
 from om_sandbox import auth, sdk, seed
 from om_sandbox.app import Options, create_app, open_context
 from om_sandbox.entities import build_fqn
-from om_sandbox.line import Line
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +65,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    ctx = open_context(args.db, Line.of_installed_sdk())
+    ctx = open_context(args.db)
     if args.demo:
         seed.seed_demo(ctx)
     user = ctx.store.get_by_fqn("user", build_fqn(None, args.name.lower()))

@@ -21,7 +21,7 @@ VOLATILE = ("id", "href", "updatedAt", "fullyQualifiedName", "name", "email")
 @pytest.fixture
 def ctx(tmp_path: Path) -> Context:
     sdk.install_light_import()
-    ctx = open_context(str(tmp_path / "sandbox.db"), "1.9.11")
+    ctx = open_context(str(tmp_path / "sandbox.db"))
     seed.seed_demo(ctx)  # teams with domains, so inherited domains are part of every page
     finance = DomainKind(ctx).create({"name": "Finance2", "domainType": "Aggregate"}, "admin")
     Users(ctx).import_users(
