@@ -44,8 +44,11 @@ typecheck: install
 unit: install
 	$(BIN)/pytest tests/unit -q
 
+# pytest-xdist workers: the suite's time is mostly `metadata ingest` subprocesses and servers on free ports in
+# per-test directories, so tests run side by side; two suit the two-core CI machine (TEST_WORKERS=0: one process).
+TEST_WORKERS ?= 2
 test: lint typecheck
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The tests marked `lines` (end-to-end suite, workflow schema, the sandbox's line differences) against every
 # line, each in its own cached environment .venv-om-X.Y; `make test-lines LINES="1.9 2.0"` picks lines.

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +37,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class Sandbox:
     url: str  # the API root, http://127.0.0.1:PORT/api
     db: Path
+    _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def token(self, name: str) -> str:
+        """A never-expiring token of `name`, minted by the sandbox's CLI (a process of its own, ~1 s of CPU)
+        once per user: the signing keys live in the database, so a token stays valid across restarts."""
+        if name not in self._tokens:
+            self._tokens[name] = self._mint_token(name)
+        return self._tokens[name]
+
+    def _mint_token(self, name: str) -> str:
         result = subprocess.run(
             [str(BIN / "openmetadata-sandbox"), "token", name, "--db", str(self.db)],
             capture_output=True,

@@ -26,6 +26,7 @@ from metadata.generated.schema.entity.services.connections.metadata.openMetadata
 )
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
+from om_sandbox.line import Line
 from tests.e2e.conftest import BIN, ROOT, Sandbox, workflow_config
 from tests.e2e.test_sync import EXPECTED, closed_port, versions
 
@@ -258,7 +259,9 @@ def test_check_cli_reports_principal_permissions_and_findings(
     assert lines[0].startswith("ok    GetPrincipal: OpenMetadata at ")
     assert "'user-sync' (user), token from the workflow's openMetadataServerConfig" in lines[0]
     assert lines[1].startswith("ok    CheckEditPermissions: 'user-sync' (user) may edit users' displayName: yes")
-    assert "domains: yes, EditAll 'allow'" in lines[1]
+    # The operation the server names for a domains edit: EditDomains from 2.0 on, EditAll before.
+    domains_operation = "EditDomains" if Line.of_installed_sdk().edit_domains else "EditAll"
+    assert f"domains: yes, {domains_operation} 'allow'" in lines[1]
     assert "the query returned 3 users at data.users" in lines[2]
     assert lines[3] == (
         "ok    PlanSync: 4 users and 2 domains in OpenMetadata; 3 directory users match by email, 3 would change"
