@@ -45,7 +45,7 @@ unit: install
 	$(BIN)/pytest tests/unit -q
 
 # pytest-xdist workers: the suite's time is mostly `metadata ingest` subprocesses and servers on free ports in
-# per-test directories, so tests run side by side; two suit the two-core CI machine (TEST_WORKERS=0: one process).
+# per-test directories, so tests run side by side; two suit the two-core CI machine.
 TEST_WORKERS ?= 2
 test: lint typecheck
 	$(BIN)/pytest -q -n $(TEST_WORKERS)
