@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from faults import BASE_KINDS, RuleError, parse_rule
+from om_sandbox.line import installed_sdk_version
 from tests.support.servers import RunningServer, set_faults, start_server
 
 BIN = Path(sys.executable).parent
@@ -145,7 +146,7 @@ def test_sandbox_takes_the_same_rules(tmp_path: Path) -> None:
         assert requests.get(url, timeout=5).status_code == 500
         with pytest.raises(requests.ConnectionError):
             requests.get(url, timeout=5)
-        assert requests.get(url, timeout=5).json()["version"] == "1.9.11"
+        assert requests.get(url, timeout=5).json()["version"] == installed_sdk_version()
     finally:
         server.stop()
 
