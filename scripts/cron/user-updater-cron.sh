@@ -6,7 +6,9 @@
 #   7 * * * * /opt/user-updater/scripts/cron/user-updater-cron.sh
 #
 # Settings, from the environment (all optional):
-#   USER_UPDATER_HOME      the checkout holding .venv             (default: two levels above this script)
+#   USER_UPDATER_HOME      the checkout                           (default: two levels above this script)
+#   USER_UPDATER_VENV      the environment with the connector and the SDK of the server's line
+#                                                                 (default: $USER_UPDATER_HOME/.venv)
 #   USER_UPDATER_CONFIG    the workflow file                      (default: $USER_UPDATER_HOME/user_updater.yaml)
 #   USER_UPDATER_ENV_FILE  KEY=value lines, e.g. OPENMETADATA_JWT_TOKEN=...; must not be readable by group or
 #                          others (chmod 600)                     (default: /etc/user-updater/env, skipped if absent)
@@ -31,9 +33,10 @@ env_file=${USER_UPDATER_ENV_FILE:-/etc/user-updater/env}
 log_dir=${USER_UPDATER_LOG_DIR:-$home/logs}
 keep=${USER_UPDATER_KEEP_LOGS:-30}
 lock=${USER_UPDATER_LOCK:-$log_dir/user-updater.lock}
-metadata=$home/.venv/bin/metadata
+venv=${USER_UPDATER_VENV:-$home/.venv}
+metadata=$venv/bin/metadata
 
-[[ -x $metadata ]] || fail_config "$metadata not found: install the connector in $home (make install)"
+[[ -x $metadata ]] || fail_config "$metadata not found: install the connector in $home (make install OM=<your line>)"
 [[ -r $config ]] || fail_config "cannot read the workflow file $config"
 [[ $keep =~ ^[1-9][0-9]*$ ]] || fail_config "USER_UPDATER_KEEP_LOGS must be a positive number"
 mkdir -p "$log_dir" || fail_config "cannot create the log directory $log_dir"

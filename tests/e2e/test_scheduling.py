@@ -48,6 +48,8 @@ def cron_command(tmp_path: Path, config: Path, token: str, **env: str) -> dict[s
         env_file.chmod(0o600)
     settings = {
         "USER_UPDATER_HOME": str(ROOT),
+        # The environment running the tests: under `make test-lines` the line's own, not the checkout's .venv.
+        "USER_UPDATER_VENV": str(BIN.parent),
         "USER_UPDATER_CONFIG": str(config),
         "USER_UPDATER_ENV_FILE": str(env_file),
         "USER_UPDATER_LOG_DIR": str(tmp_path / "logs"),
