@@ -180,7 +180,7 @@ def _ensure_user(users: Users, request: Doc) -> Doc:
 
 def _known_operations(policy: Doc) -> Doc:
     """The policy with each rule's operations restricted to the installed line's `MetadataOperation` enum: the
-    JSON files read list `BulkCreate`/`BulkUpdate`, which lines before 2.0 do not have."""
+    JSON files read list `BulkCreate`/`BulkUpdate`, which lines before 1.11 do not have."""
     known = set(sdk.operations())
     rules = [{**rule, "operations": [op for op in rule["operations"] if op in known]} for rule in policy["rules"]]
     return {**policy, "rules": rules}
