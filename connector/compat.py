@@ -7,9 +7,12 @@ imported here and nowhere else, so one module shows the surface that must hold o
 
 Checked on the SDK releases in pyproject's extras (1.9.11.0 to 2.0.7.0): the names below, the signature
 `Source.create(config_dict, metadata, pipeline_name=None)`, `Either`/`StackTraceError`, the workflow schema
-(`OpenMetadataWorkflowConfig`) and the auth provider's `get_access_token() -> (token, expiry)` are the same on
-every line. What differs is which operation authorises an edit of users' `domains`, handled by
-`edit_operation` below by asking the server rather than by comparing versions.
+(`OpenMetadataWorkflowConfig`), the auth provider's `get_access_token() -> (token, expiry)`, the automation and
+test-connection models and the step runner `_test_connection_steps(metadata, steps, automation_workflow=None)`
+(exported as `run_connection_steps`: the public `test_connection_steps` takes its steps from the server's
+definition of the service type) are the same on every line. What differs is which operation authorises an edit
+of users' `domains`, handled by `edit_operation` below by asking the server rather than by comparing versions;
+and 2.0's automation runner calls `test_connection` only in its three-argument form (docs/openmetadata-notes.md).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from metadata.generated.schema.metadataIngestion.workflow import Source as Workf
 from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
 from metadata.ingestion.api.models import Either, StackTraceError
 from metadata.ingestion.api.steps import InvalidSourceException, Source
+from metadata.ingestion.connections.test_connections import TestConnectionStep
+from metadata.ingestion.connections.test_connections import _test_connection_steps as run_connection_steps
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 from metadata.utils.ssl_registry import get_verify_ssl_fn
 
@@ -41,6 +46,7 @@ __all__ = [
     "Source",
     "StackTraceError",
     "TestConnectionResult",
+    "TestConnectionStep",
     "TestServiceConnectionRequest",
     "VerifySSL",
     "WorkflowSource",
@@ -48,6 +54,7 @@ __all__ = [
     "edit_operation",
     "get_verify_ssl_fn",
     "load_config_file",
+    "run_connection_steps",
 ]
 
 # The operation a JSON Patch of a user field needs (server: ResourceRegistry's field map, JsonPatchUtils).

@@ -60,8 +60,10 @@ from connector.compat import (
     Source,
     StackTraceError,
     TestConnectionResult,
+    TestConnectionStep,
     TestServiceConnectionRequest,
     WorkflowSource,
+    run_connection_steps,
 )
 from connector.credentials import load_token
 from connector.directory import DirectoryClient, DirectoryError, DirectoryRead
@@ -383,11 +385,6 @@ def test_connection(
     that names no configuration raises TypeError, which is the SDK's signal to pass it.
     Each step's result is written back to the automation workflow when there is one (the SDK's step runner).
     """
-    from metadata.ingestion.connections.test_connections import (  # noqa: PLC0415 - only the SDK's runner needs it
-        TestConnectionStep,
-        _test_connection_steps,
-    )
-
     if connection is None:
         if service_connection is None and automation_workflow is not None:
             request = automation_workflow.request
@@ -411,7 +408,7 @@ def test_connection(
             )
             for step in ConnectionCheck(api, directory, connection).access_steps()
         ]
-        return _test_connection_steps(metadata, steps, automation_workflow)
+        return run_connection_steps(metadata, steps, automation_workflow)
     finally:
         directory.close()
         api.close()
