@@ -103,8 +103,8 @@ class SnapshotCancelledError(Exception):
 def load_snapshot(api: OpenMetadataApi, page_size: int, cancel: threading.Event | None = None) -> CatalogSnapshot:
     """Read every non-bot user (with domains) and every domain, one paged list call after another.
 
-    `cancel` is checked before each page, so that a snapshot taken alongside another read (the directory's) costs
-    at most one more page once that read has failed."""
+    `cancel` is checked as each page arrives, before it is used, so that a snapshot taken alongside another read
+    (the directory's) costs at most one more page once that read has failed."""
 
     def pages(path: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         for page in api.list_pages(path, params, page_size):
