@@ -85,82 +85,102 @@ class UserUpdaterSettings(BaseModel):
 
     graphql_endpoint: Annotated[
         AnyHttpUrl,
-        Field(description="URL of the directory's GraphQL endpoint, e.g. http://localhost:4000. Required."),
+        Field(description="URL of the directory's GraphQL endpoint, e.g. `http://localhost:4000`. Required."),
     ]
     graphql_paging: Annotated[
         Literal["none", "relay", "offset"],
         Field(
-            description="How the directory returns users: 'none' (one list), 'relay' (first/after variables, "
-            "edges { node } and pageInfo { hasNextPage endCursor }) or 'offset' (limit/offset variables; the "
-            "last page is the first one shorter than graphqlPageSize)."
+            description="How the directory returns users. `none`: one query returns the whole list. `relay`: the "
+            "query takes `$first`/`$after` and returns `edges { node }` and `pageInfo { hasNextPage endCursor }`. "
+            "`offset`: the query takes `$limit`/`$offset` and returns a list; the first page shorter than "
+            "`graphqlPageSize` is the last."
         ),
     ] = "none"
     graphql_query: Annotated[
         str | None,
         Field(
-            description="GraphQL query to send. Default: the seed's `users` list for paging 'none', the "
-            "`usersConnection` query for 'relay'; required for 'offset'."
+            description="The GraphQL query to send. Default for `none`: `{ users { email displayName domain } }`; "
+            "for `relay`: a `usersConnection(first:, after:)` query; required for `offset`. It must select what "
+            "`graphqlUsersPath` and the field paths read; it is checked against the directory's schema (by "
+            "introspection) before the run."
         ),
     ] = None
     graphql_users_path: Annotated[
         str | None,
         Field(
-            description="Dotted path under `data` to the users list (paging 'none', 'offset') or to the "
-            "connection (paging 'relay'). Default: 'usersConnection' for 'relay', else 'users'."
+            description="Dotted path under `data` to the users list (`none`, `offset`) or to the connection "
+            "(`relay`), e.g. `org.employees`. Default: `usersConnection` for `relay`, else `users`."
         ),
     ] = None
     email_field: Annotated[
-        str, Field(min_length=1, description="Dotted path of a user's email in each user object, e.g. 'workEmail'.")
+        str,
+        Field(
+            min_length=1,
+            description="Dotted path of the email in each user object (the `node` with `relay`), e.g. `workEmail` "
+            "or `contact.email`.",
+        ),
     ] = "email"
     display_name_field: Annotated[
-        str, Field(min_length=1, description="Dotted path of a user's display name, e.g. 'name.full'.")
+        str,
+        Field(
+            min_length=1,
+            description="Dotted path of the display name in each user object, e.g. `fullName` or `name.full`.",
+        ),
     ] = "displayName"
     domain_field: Annotated[
         str,
         Field(
             min_length=1,
-            description="Dotted path of a user's domain, e.g. 'department.name'; the value may be one name or a "
-            "list, and a path through a list of objects ('departments.name') gives the list of their values.",
+            description="Dotted path of the domain in each user object, e.g. `department.name`. The value may be "
+            "one name or a list of names; a path through a list of objects (`orgUnits.name`) gives the list of "
+            "their values.",
         ),
     ] = "domain"
     graphql_page_size: Annotated[
-        int, Field(ge=1, le=10_000, description="Users per directory page with paging 'relay' or 'offset'.")
+        int, Field(ge=1, le=10_000, description="Users per directory page with `relay` or `offset` (1 to 10000).")
     ] = 500
     graphql_page_size_variable: Annotated[
         str | None,
-        Field(description="Variable that carries the page size. Default: 'first' for 'relay', 'limit' for 'offset'."),
+        Field(
+            description="Name of the query variable that carries the page size. Default: `first` for `relay`, "
+            "`limit` for `offset`."
+        ),
     ] = None
     graphql_page_start_variable: Annotated[
         str | None,
         Field(
-            description="Variable that carries where a page starts: the cursor ('relay', default 'after') or "
-            "the number of users already read ('offset', default 'offset')."
+            description="Name of the query variable that carries where a page starts: the previous page's "
+            "`endCursor`, null for the first page (`relay`, default `after`), or the number of users already read "
+            "(`offset`, default `offset`)."
         ),
     ] = None
     graphql_variables: Annotated[
         dict[str, Any],
         Field(
-            description="Variables sent with every request as a JSON object, e.g. "
-            '{"status": "ACTIVE"}; the paging variables are added to them.'
+            description="Variables sent with every directory request, as a JSON object, e.g. "
+            """`'{"status": "ACTIVE"}'`; the paging variables are added to them."""
         ),
     ] = Field(default_factory=dict)
     graphql_headers: Annotated[
         dict[str, SecretStr],
         Field(
-            description="Extra HTTP headers for the directory as a JSON object, e.g. "
-            '{"Authorization": "Bearer ${DIRECTORY_TOKEN}"}. Values are kept secret in logs.'
+            description="Extra HTTP headers for the directory, as a JSON object of strings, e.g. "
+            """`'{"Authorization": "Bearer ${DIRECTORY_TOKEN}"}'`. Values never appear in logs or messages."""
         ),
     ] = Field(default_factory=dict)
     graphql_verify_ssl: Annotated[bool, Field(description="Verify the directory's TLS certificate.")] = True
     graphql_ca_bundle: Annotated[
         Path | None,
-        Field(description="PEM file of CA certificates to trust for the directory (implies verification)."),
+        Field(
+            description="PEM file of CA certificates to trust for the directory (implies verification); it must "
+            "exist when the options are read."
+        ),
     ] = None
     fields: Annotated[
         frozenset[SyncField],
         Field(
-            description="Comma-separated user fields to sync: displayName, domains. Use 'domains' alone "
-            "with a bot token, since bots may not edit display names."
+            description="Which user fields to sync, comma-separated: `displayName`, `domains`. `domains` alone "
+            "works with a bot token (bots may not edit display names)."
         ),
     ] = frozenset({SyncField.DISPLAY_NAME, SyncField.DOMAINS})
     page_size: Annotated[
@@ -172,13 +192,13 @@ class UserUpdaterSettings(BaseModel):
         Field(
             ge=1,
             le=64,
-            description="Users written at the same time (1 = one write after the other). Against a real "
-            "OpenMetadata server keep it at or below the server's free request threads and database "
-            "connections; 4-8 suits a default deployment.",
+            description="Users written at the same time, 1 to 64 (`1`: one after the other). Against a real "
+            "OpenMetadata server keep it at or below what the server can serve in parallel (its free request "
+            "threads and database connections); 4 to 8 suits a default deployment (docs/scale.md).",
         ),
     ] = 8
     request_timeout_seconds: Annotated[
-        float, Field(gt=0, le=3600, description="Timeout of each HTTP request, to either server.")
+        float, Field(gt=0, le=3600, description="Timeout in seconds of every HTTP request, to either server.")
     ] = 30.0
     max_retries: Annotated[
         int,
@@ -190,15 +210,20 @@ class UserUpdaterSettings(BaseModel):
     ] = 5
     retry_backoff_seconds: Annotated[
         float,
-        Field(ge=0, le=60, description="Exponential backoff factor between retries (0.5 -> 0.5 s, 1 s, 2 s, ...)."),
+        Field(
+            ge=0,
+            le=60,
+            description="Exponential backoff factor between retries, in seconds (`0.5`: 0.5 s, 1 s, 2 s, ...).",
+        ),
     ] = 0.5
     max_change_percent: Annotated[
         float,
         Field(
             ge=0,
             le=100,
-            description="Safety limit: the largest share (in %) of matched users one run may change; a plan above it "
-            "stops the run before any write. '100' turns the share check off (e.g. for a first sync).",
+            description="Safety limit: the largest share (in %) of matched users one run may change; a plan above "
+            "it stops the run before any write, with the numbers and the first planned changes. `100` turns the "
+            "share check off (e.g. for a first sync). A dry run above the limit warns and goes on.",
         ),
     ] = 20.0
     max_change_count: Annotated[
@@ -211,89 +236,106 @@ class UserUpdaterSettings(BaseModel):
     ] = None
     max_retry_wait_seconds: Annotated[
         float,
-        Field(gt=0, le=3600, description="Upper bound of one wait between retries, Retry-After included."),
+        Field(
+            gt=0,
+            le=3600,
+            description="Upper bound in seconds of one wait between retries, a server's `Retry-After` included.",
+        ),
     ] = 60.0
     open_metadata_token_env: Annotated[
         str | None,
         Field(
             description="Name of an environment variable, on the machine that runs the workflow, holding the "
-            "token of the account to write as (not the token itself). Overrides the workflow's token for the "
-            "connector's own requests; meant for runs deployed from the OpenMetadata UI, which carry the "
-            "ingestion-bot's token.",
+            "token of the account to write as (the name, not the token: not `${VAR}`). Overrides the workflow's "
+            "token for all of the connector's own requests; meant for runs deployed from the OpenMetadata UI, "
+            "which carry the ingestion-bot's token. Unset or empty stops the run before any request.",
         ),
     ] = None
     open_metadata_token_file: Annotated[
         Path | None,
         Field(
             description="Path of a file, on the machine that runs the workflow, holding the token of the account "
-            "to write as; like openMetadataTokenEnv, for a secret mounted as a file."
+            "to write as (e.g. a mounted secret); the same role as `openMetadataTokenEnv`, of which at most one "
+            "may be set."
         ),
     ] = None
 
     dry_run: Annotated[
         bool,
-        Field(description="Read, plan, log and report every change, and write nothing to OpenMetadata."),
+        Field(
+            description="Read, plan, log and report every change, and write nothing to OpenMetadata (docs/recipes.md)."
+        ),
     ] = False
     report_path: Annotated[
         Path | None,
         Field(
-            description="File to write the change report to, one row per user and field: JSON Lines when the "
-            "name ends in .jsonl or .json, CSV when it ends in .csv. Written by dry and real runs."
+            description="File to write the change report to, one row per user and field (docs/recipes.md): JSON "
+            "Lines when the name ends in `.jsonl` or `.json`, CSV when it ends in `.csv` (any other suffix is a "
+            "config error). Written by dry and real runs; overwritten each run."
         ),
     ] = None
     plan_path: Annotated[
         Path | None,
         Field(
             description="File to write the plan to (JSON), with each user's OpenMetadata version as read, "
-            "for review and a later `applyPlan`."
+            "for review and a later `applyPlan`. Not together with `applyPlan`."
         ),
     ] = None
     apply_plan: Annotated[
         Path | None,
         Field(
-            description="Apply exactly this plan file (written by `planPath`) instead of reading the directory; "
-            "a user changed in OpenMetadata since the plan was made is reported, not written."
+            description="Apply exactly this plan file (written by `planPath`) instead of reading the directory. "
+            "Refused whole if made for another OpenMetadata server or other `fields`; a user changed in "
+            "OpenMetadata since the plan was made is reported (`conflict`), not written. Not together with "
+            "`planPath`."
         ),
     ] = None
     domain_mapping: Annotated[
         dict[str, str],
         Field(
-            description='JSON object from directory domain values to domain names or FQNs, e.g. {"FIN": "Finance"}; '
-            "keys match case-insensitively, values not in it are used as they are."
+            description="JSON object from directory domain values to domain names or fully qualified names, e.g. "
+            """`'{"FIN": "Finance", "EMEA-S": "EMEA.Sales"}'`. Keys match case-insensitively; values not in it """
+            "are used as they are."
         ),
     ] = Field(default_factory=dict)
     domain_mode: Annotated[
         Literal["replace", "add"],
         Field(
-            description="'replace': a user's own domains become exactly the directory's; "
-            "'add': the directory's domains are added and the user's other domains kept."
+            description="`replace`: a user's own domains (not those inherited from a team) become exactly the "
+            "directory's. `add`: the directory's domains are added, the user's other own domains kept."
         ),
     ] = "replace"
     email_pattern: Annotated[
         re.Pattern[str] | None,
         Field(
-            description="Regular expression a whole email must match (case-insensitively) for its user to be "
-            r"synced or reported as unlisted, e.g. '.*@example\.com'."
+            description="Regular expression the whole email must match, case-insensitively, e.g. "
+            r"`'.*@example\.com'`. Other directory rows are left alone, and OpenMetadata users outside it are "
+            "never reported as unlisted."
         ),
     ] = None
     row_filter: Annotated[
         dict[str, tuple[str, ...]],
         Field(
-            description="JSON object of dotted paths in each directory user object, as the query returns it, "
-            'to the value required there (or a list of accepted values), e.g. {"status": "ACTIVE"}; compared '
-            "as text, case-insensitively; all must match."
+            description="JSON object of dotted paths in each directory user object (as the query returns it) to "
+            """the required value or a list of accepted values, e.g. `'{"status": "ACTIVE"}'` or """
+            """`'{"domain": ["FIN", "MKT"]}'`. Compared as text, case-insensitively; a list on the path passes if """
+            "any element does; every path must pass."
         ),
     ] = Field(default_factory=dict)
     allow_clear: Annotated[
         bool,
         Field(
-            description="When the directory's value is empty or missing, clear the user's displayName or own "
-            "domains ('replace' mode) instead of leaving them alone."
+            description="When the directory's value is empty or missing, clear the user's displayName, and in "
+            "`replace` mode its own domains. Off: an empty value never erases anything. A value that could not be "
+            "read (a number, say) never clears."
         ),
     ] = False
     mask_emails: Annotated[
         bool,
-        Field(description="Show emails as b***@gmail.com in logs and the workflow status; the report keeps them."),
+        Field(
+            description="Show emails as `b***@gmail.com` in logs and the workflow status. The change report keeps "
+            "full emails."
+        ),
     ] = False
 
     @field_validator("graphql_headers", mode="before")
