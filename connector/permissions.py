@@ -22,7 +22,7 @@ ALLOWED = {"allow", "conditionalAllow"}
 
 REMEDY = (
     "Run the sync as a non-bot service user whose role allows ViewAll and EditAll on 'user' "
-    "(README: 'The account to run as'), or set connectionOptions.fields to 'domains' to sync domains only"
+    "(docs/account.md), or set connectionOptions.fields to 'domains' to sync domains only"
 )
 
 

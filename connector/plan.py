@@ -1,6 +1,6 @@
 """Plan the changes: a pure function from the directory and the catalog snapshot to the writes to make.
 
-Rules (the README's "How it works" states them for operators):
+Rules (docs/design.md, "Rules of the plan", states them for operators):
 - rows outside the operator's filters (`emailPattern`, `rowFilter`) are set aside first and change nothing;
 - a directory user matches the OpenMetadata user with the same email, case-insensitively, spaces ignored;
 - rows with the same email count once when they agree; when they disagree neither is applied;

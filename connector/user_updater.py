@@ -31,9 +31,9 @@ A run goes one way: read the directory -> snapshot the catalog -> plan the chang
    the new values, and reports each failed user as a failed record while the others go on; `dryRun` skips
    the writes. With `reportPath` every change and its outcome goes to the change report.
 
-The options (`connectionOptions`, strings) are documented in `connector.settings.UserUpdaterSettings` and
-the README. Successes are counted on this source's status; nothing is handed to the sink, which would PUT
-any record it receives.
+The options (`connectionOptions`, strings) are documented in `connector.settings.UserUpdaterSettings` and in
+docs/configuration.md, generated from it. Successes are counted on this source's status; nothing is handed to the
+sink, which would PUT any record it receives.
 """
 
 from __future__ import annotations

@@ -1,19 +1,8 @@
 """Write one planned change: a JSON Patch of exactly the changed fields, guarded by `test` operations on the values
 the plan read, then a check of what the server kept.
 
-Why PATCH and nothing else: a PUT of a CreateUserRequest replaces roles and teams, and on a bot's PUT the
-server keeps non-empty domains; the SDK's PatchRequest path drops `domains`, keeps a non-empty displayName
-and reports HTTP failures as success. A patch names only the fields to change, so nothing else is touched.
-
-Concurrent edits: a patch must not overwrite a value it did not read. Before each changed field the patch tests
-the value as read: `/displayName` equal to the old name, `/domains/<i>/id` equal to each domain id as listed (own
-and inherited, in the server's order). Tests sit on the changed fields only, so a patch needs no permission beyond
-the change (a `test` on `/version` would need EditAll, and `version` does not move while one account's edits are
-consolidated). JSON Patch cannot test that a member is absent, so a user read without a displayName, or a domain
-appended to the list after the read, is not guarded. When a test fails (OpenMetadata answers HTTP 500 with
-Johnzon's "TEST fails" message and writes nothing), the user is read again and the change re-planned from the
-directory's values: written once more if still needed (the overwritten value is logged), dropped if the user now
-holds them, and failed if the user changes again in between.
+Why PATCH and nothing else, which values the `test` operations guard (and the two gaps JSON Patch leaves), and what
+happens when a test fails: docs/design.md, "The write path", says it once.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 # Run one user sync from cron: environment from a private env file, one run at a time, a log file per run
 # (the last USER_UPDATER_KEEP_LOGS kept), and the run's own exit status.
 #
-# Crontab line (every hour at minute 7; see README "Scheduling"):
+# Crontab line (every hour at minute 7; see docs/scheduling.md):
 #   7 * * * * /opt/user-updater/scripts/cron/user-updater-cron.sh
 #
 # Settings, from the environment (all optional):
