@@ -1,5 +1,6 @@
 """The docs stay true to the code and to each other: the configuration reference is generated from the settings
-model and current, the README's quickstart is the two commands, and every relative link resolves."""
+model and current, the lines tables name the SDK pins of pyproject.toml, the README's quickstart is the two commands,
+and every relative link resolves."""
 
 import re
 from pathlib import Path
@@ -41,6 +42,26 @@ def test_the_reference_lists_every_option_with_its_default() -> None:
     assert "| `fields` | `displayName,domains` |" in table
     assert "| `maxChangePercent` | `20` |" in table
     assert "| `graphqlEndpoint` | (required) |" in table
+
+
+def sdk_pins() -> dict[str, str]:
+    """OpenMetadata line -> the SDK release its extra pins in pyproject.toml."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    extras = re.findall(r'^om-(\d+)-(\d+) = \["openmetadata-ingestion==([\d.]+)"\]', pyproject, flags=re.MULTILINE)
+    return {f"{major}.{minor}": release for major, minor, release in extras}
+
+
+def tabled_releases(document: Path) -> dict[str, str]:
+    """Line -> SDK release, from the table rows of `document` whose first cell is a line and second a release."""
+    rows = re.findall(r"^\| (\d+\.\d+)\b[^|]*\| (\d+(?:\.\d+){3})\b", document.read_text(), flags=re.MULTILINE)
+    return dict(rows)
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/compatibility.md"])
+def test_the_lines_tables_name_the_pinned_sdk_releases(document: str) -> None:
+    pins = sdk_pins()
+    assert len(pins) >= 2, "no om-X-Y extras pinning openmetadata-ingestion found in pyproject.toml"
+    assert tabled_releases(ROOT / document) == pins
 
 
 def test_quickstart_is_the_two_commands() -> None:
