@@ -74,6 +74,11 @@ def test_the_readme_stays_short() -> None:
     assert len(README.splitlines()) <= 260, "the README leads; reference material belongs under docs/"
 
 
+def test_the_readme_leads_to_every_document_under_docs() -> None:
+    unlinked = [path.name for path in DOCUMENTS[1:] if f"](docs/{path.name})" not in README]
+    assert not unlinked, f"README.md's 'Where to read more' does not list: {unlinked}"
+
+
 def anchors(document: Path) -> set[str]:
     """GitHub's anchors for the headings of a Markdown file."""
     seen: dict[str, int] = {}
