@@ -69,14 +69,27 @@ EMAIL_LENGTH = (6, 127)
 # OpenMetadata's user schema sets no maximum for displayName; entity names stop at 256 (basic.json `entityName`),
 # and a longer "name" in an HR feed is a data error, not a name.
 MAX_TEXT_LENGTH = 256
-# Explicit embeddings, overrides and isolates reorder what a reader sees ("Trojan Source"); right-to-left letters
-# and the plain marks LRM/RLM are fine.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Unicode category Cc is exactly these two ranges; one regex scan instead of a category lookup per character, since
-# every directory value passes here (100k rows at a time).
+# Characters a name or an email never needs, which make a value render as something else or forge a log line:
+# - control characters (Unicode category Cc);
+# - format characters (Cf): invisible ones (zero-width space, word joiner, soft hyphen, BOM, tags) that make
+#   look-alike names, and the explicit embeddings, overrides and isolates that reorder what a reader sees
+#   ("Trojan Source"), except five marks that real names need: ZWNJ and ZWJ (U+200C, U+200D: spelling in Persian
+#   and Indic scripts, emoji sequences) and the implicit direction marks LRM, RLM and ALM (U+200E, U+200F,
+#   U+061C), which place neutral characters in mixed-direction text without reordering anything;
+# - the line and paragraph separators U+2028 and U+2029 (Zl, Zp), which end a line in many log viewers.
+# One character class, so that a clean value costs one regex scan (every directory value passes here, 1M rows a
+# run); the reason is looked for only on a match. tests/unit/test_directory_rows.py checks the class against the
+# Unicode database of the running Python.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
-# Either of the two, for the common case of a clean value: one scan, and the reason is looked for only on a match.
-UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+SEPARATORS = re.compile("[\u2028\u2029]")
+FORMAT_CHARACTERS = (
+    "\xad\u0600-\u0605\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+UNSAFE_CHARACTERS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{FORMAT_CHARACTERS}]")
+ASCII_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 
 
@@ -97,12 +110,18 @@ def _show(value: str) -> str:
 
 def _text_problem(value: str) -> str | None:
     """Why a stripped, NFC-normalised text value cannot be used, or None."""
-    if len(value) <= MAX_TEXT_LENGTH and UNSAFE_CHARACTERS.search(value) is None:
+    # str.isascii() reads a flag CPython keeps on each string: most values are ASCII, and their scan is the cheaper.
+    unsafe = ASCII_CONTROLS if value.isascii() else UNSAFE_CHARACTERS
+    if len(value) <= MAX_TEXT_LENGTH and unsafe.search(value) is None:
         return None
     if CONTROL_CHARACTERS.search(value):
         return "holds control characters"
     if BIDI_CONTROLS.search(value):
         return "holds bidirectional override characters"
+    if SEPARATORS.search(value):
+        return "holds line or paragraph separators"
+    if UNSAFE_CHARACTERS.search(value):
+        return "holds invisible formatting characters"
     if len(value) > MAX_TEXT_LENGTH:
         return f"is {len(value)} characters long (at most {MAX_TEXT_LENGTH})"
     return None
@@ -139,10 +158,41 @@ def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
     return tuple(kept.values()) or None
 
 
+def _folds_beyond_case(email: str) -> bool:
+    """True when NFKC normalisation or case folding changes a non-ASCII email in more than its case.
+
+    Emails match case-insensitively, so lower-casing is the one change allowed (and NFC composition, which changes
+    no character's meaning). The Kelvin sign U+212A normalises and lower-cases to an ASCII `k`, fullwidth letters
+    normalise to ASCII, `ß` folds to `ss`: such an address would match, here or in another system, a different
+    person's. An ASCII email never changes, so the check runs only on the rare others."""
+    text = unicodedata.normalize("NFC", email)
+    return (
+        not unicodedata.is_normalized("NFKC", text)
+        or text.lower() != text.casefold()
+        or any(
+            folded.isascii()
+            for char in email
+            if not char.isascii()
+            for folded in unicodedata.normalize("NFKC", char).casefold()
+        )
+    )
+
+
 def _email(row: int, value: Any) -> str | RowProblem:
     if not isinstance(value, str) or not value.strip():
         return RowProblem(row, "email", "is missing or empty; row skipped")
-    email = unicodedata.normalize("NFC", value.strip()).lower()
+    email = value.strip()
+    if not email.isascii():
+        if _folds_beyond_case(email):
+            # Escaped, since the point is a character that looks like another one.
+            return RowProblem(
+                row,
+                "email",
+                f"{ascii(email if len(email) <= 60 else email[:57] + '...')} changes under Unicode normalisation or "
+                "case folding beyond its case, so it could match another person's address; row skipped",
+            )
+        email = unicodedata.normalize("NFC", email)
+    email = email.lower()
     low, high = EMAIL_LENGTH
     if not low <= len(email) <= high:
         return RowProblem(
