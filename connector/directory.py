@@ -16,10 +16,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 
-from connector.http import build_session, describe_request_error, redact_url
+from connector.http import AnswerError, build_session, describe_request_error, parse_json, read_body, redact_url
 from connector.query import (
     INTROSPECTION_QUERY,
     QueryError,
@@ -30,8 +31,13 @@ from connector.query import (
 )
 from connector.row_filter import rows_outside
 from connector.settings import UserUpdaterSettings
+from connector.texts import server_text
 
 logger = logging.getLogger("metadata.Ingestion")
+
+
+# The body of an answer that is not JSON (an HTML error page, a cut-off body); JSON `null` is None.
+NOT_JSON = object()
 
 
 class DirectoryError(Exception):
@@ -188,7 +194,7 @@ def _email(row: int, value: Any) -> str | RowProblem:
             return RowProblem(
                 row,
                 "email",
-                f"{ascii(email if len(email) <= 60 else email[:57] + '...')} changes under Unicode normalisation or "
+                f"{email if len(email) <= 60 else email[:57] + '...'!a} changes under Unicode normalisation or "
                 "case folding beyond its case, so it could match another person's address; row skipped",
             )
         email = unicodedata.normalize("NFC", email)
@@ -281,33 +287,54 @@ class DirectoryClient:
     def endpoint(self) -> str:
         return redact_url(self._url)
 
-    def _send(self, query: str, variables: dict[str, Any]) -> requests.Response:
-        """POST one GraphQL request, with the session's retries."""
+    def _send(self, query: str, variables: dict[str, Any]) -> tuple[requests.Response, Any]:
+        """POST one GraphQL request, with the session's retries: the answer and its JSON body (NOT_JSON when the
+        body is not JSON). Redirects are refused, not followed: see docs/security.md, "Directory requests"."""
         payload: dict[str, Any] = {"query": query}
         if variables:
             payload["variables"] = variables
         self.requests_sent += 1
         try:
-            response = self._session.post(self._url, json=payload, timeout=self._settings.request_timeout_seconds)
+            response = self._session.post(
+                self._url,
+                json=payload,
+                timeout=self._settings.request_timeout_seconds,
+                stream=True,
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             raise DirectoryError(
                 f"cannot read the directory at {self.endpoint}: {describe_request_error(exc)}"
             ) from None
-        return response
+        if response.is_redirect:
+            response.close()
+            target = redact_url(urljoin(self._url, response.headers["Location"]))
+            raise DirectoryError(
+                f"the directory at {self.endpoint} answered HTTP {response.status_code}, redirecting to {target}; "
+                "redirects are not followed (they would carry graphqlHeaders elsewhere): set graphqlEndpoint to the "
+                "URL that answers"
+            )
+        try:
+            body = parse_json(read_body(response))
+        except AnswerError as exc:
+            raise DirectoryError(
+                f"the directory at {self.endpoint} answered HTTP {response.status_code}: {exc}"
+            ) from None
+        except ValueError:
+            body = NOT_JSON
+        return response, body
 
     def _not_json(self, response: requests.Response) -> DirectoryError:
-        kind = response.headers.get("Content-Type", "unknown content type")
+        kind = server_text(response.headers.get("Content-Type", "unknown content type"), 80)
         return DirectoryError(
             f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is not JSON "
             f"({kind})"
         )
 
     def _post(self, variables: dict[str, Any]) -> Any:
-        response = self._send(self._settings.query, variables)
-        try:
-            body = response.json()
-        except ValueError:
-            raise self._not_json(response) from None
+        response, body = self._send(self._settings.query, variables)
+        if body is NOT_JSON:
+            raise self._not_json(response)
         # GraphQL servers answer query errors with 200 or 4xx and an `errors` list; report those first.
         if isinstance(body, dict) and body.get("errors"):
             partial = " (next to partial data, which is not used)" if body.get("data") else ""
@@ -325,14 +352,10 @@ class DirectoryClient:
 
         False, with a warning, when the server refuses introspection: the query is then first checked by the run.
         """
-        response = self._send(INTROSPECTION_QUERY, {})
-        try:
-            body = response.json()
-        except ValueError:
-            body = None  # e.g. a gateway's HTML page that blocks the query
+        response, body = self._send(INTROSPECTION_QUERY, {})
         if response.status_code >= 500:
             # A broken server, not a refusal (retries are spent): the read would fail the same way.
-            if body is None:
+            if body is NOT_JSON:
                 raise self._not_json(response)
             raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
         if not isinstance(body, dict):
@@ -354,7 +377,9 @@ class DirectoryClient:
         except (TypeError, ValueError) as exc:
             # A malformed introspection answer says nothing about the query: warn and let the run check it.
             logger.warning(
-                "The directory at %s sent a schema that cannot be used (%s); not checked", self.endpoint, exc
+                "The directory at %s sent a schema that cannot be used (%s); not checked",
+                self.endpoint,
+                server_text(str(exc)),
             )
             return False
         if problems:
@@ -451,6 +476,6 @@ class DirectoryClient:
 
 def _error_messages(body: dict[str, Any]) -> str:
     errors = body["errors"] if isinstance(body["errors"], list) else [body["errors"]]
-    return "; ".join(
-        str(error.get("message", error)) if isinstance(error, dict) else str(error) for error in errors[:3]
+    return server_text(
+        "; ".join(str(error.get("message", error)) if isinstance(error, dict) else str(error) for error in errors[:3])
     )
