@@ -12,7 +12,8 @@ listed by FQN. Actions:
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
 
 Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
-JSON Lines keep domains as lists; CSV joins them with "; ".
+JSON Lines keep domains as lists; CSV joins them with "; ", and puts a `'` before a cell that a spreadsheet would
+run as a formula (one starting with =, +, -, @, a tab or a carriage return).
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO
 
 from connector.plan import Plan
 from connector.plan_file import DomainRef, PlannedUser, StaleChange
+from connector.private_file import PrivateFile
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
 
@@ -101,6 +102,16 @@ def plan_rows(plan: Plan) -> Iterator[ReportRow]:
         )
 
 
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection"); a directory value
+# such as `=HYPERLINK(...)` must open as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """`text` as a CSV cell that opens as text: a leading quote before what a spreadsheet would run."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _csv_text(value: Value) -> str:
     if value is None:
         return ""
@@ -113,7 +124,7 @@ class ChangeReport:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
+        self._file = PrivateFile(path)
         self._csv = csv.writer(self._file) if path.suffix.lower() == ".csv" else None
         if self._csv is not None:
             self._csv.writerow(COLUMNS)
@@ -123,7 +134,8 @@ class ChangeReport:
             self.rows += 1
             if self._csv is not None:
                 old, new = _csv_text(row.old_value), _csv_text(row.new_value)
-                self._csv.writerow([row.email, row.user, row.field, old, new, row.action.value, row.reason])
+                cells = (row.email, row.user, row.field, old, new, row.action.value, row.reason)
+                self._csv.writerow([csv_cell(cell) for cell in cells])
             else:
                 self._file.write(json.dumps({**asdict(row), "action": row.action.value}) + "\n")
 

@@ -63,3 +63,25 @@ def test_masked_emails_keep_the_first_letter_and_the_domain() -> None:
     assert mask_email("nobody") == "n***"
     assert email_shown(False)("brian_smith7@gmail.com") == "brian_smith7@gmail.com"
     assert email_shown(True)("brian_smith7@gmail.com") == "b***@gmail.com"
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x.invalid","y")', "+1 555", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"]
+)
+def test_csv_cells_a_spreadsheet_would_run_open_as_text(tmp_path: Path, name: str) -> None:
+    snap = snapshot(BRIAN)
+    change = planned_user(UserChange(BRIAN, display_name=name, domains=(FINANCE,)), snap.domains)
+    path = tmp_path / "report.csv"
+    report = ChangeReport(path)
+    report.write(change_rows(change, Action.UPDATE, "=cmd|' /C calc'!A0"))
+    report.close()
+    with path.open(newline="") as handle:
+        first = list(csv.DictReader(handle))[0]
+    assert first["new_value"] == "'" + name
+    assert first["reason"] == "'=cmd|' /C calc'!A0"
+    assert first["old_value"] == "Brian"  # plain text stays as it is
+    jsonl = tmp_path / "report.jsonl"
+    report = ChangeReport(jsonl)
+    report.write(change_rows(change, Action.UPDATE, ""))
+    report.close()
+    assert json.loads(jsonl.read_text().splitlines()[0])["new_value"] == name  # JSON is data, not a sheet
