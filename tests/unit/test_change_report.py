@@ -76,7 +76,7 @@ def test_csv_cells_a_spreadsheet_would_run_open_as_text(tmp_path: Path, name: st
     report.write(change_rows(change, Action.UPDATE, "=cmd|' /C calc'!A0"))
     report.close()
     with path.open(newline="") as handle:
-        first = list(csv.DictReader(handle))[0]
+        first = next(iter(csv.DictReader(handle)))
     assert first["new_value"] == "'" + name
     assert first["reason"] == "'=cmd|' /C calc'!A0"
     assert first["old_value"] == "Brian"  # plain text stays as it is
