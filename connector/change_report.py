@@ -8,7 +8,8 @@ listed by FQN. Actions:
 - `failed`: the write failed; the reason is OpenMetadata's answer.
 - `conflict`: `applyPlan` only; the user changed in OpenMetadata since the plan was made (or is gone). Not written.
 - `skipped`: the directory asks for something the rules do not allow: an unknown or ambiguous domain, rows for
-  the same email that disagree, or no OpenMetadata user with this email. Not written.
+  the same email that disagree, no OpenMetadata user with this email, or several (emails equal once case is
+  ignored). Not written.
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
 
 Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
@@ -96,6 +97,10 @@ def plan_rows(plan: Plan) -> Iterator[ReportRow]:
         yield ReportRow(email, "", "", None, None, Action.SKIPPED, reason)
     for person in plan.not_found:
         yield ReportRow(person.email, "", "", None, None, Action.SKIPPED, "no OpenMetadata user has this email")
+    for email, users in plan.shared_emails.items():
+        reason = f"{len(users)} OpenMetadata users share this email once case is ignored; none is changed"
+        for user in users:
+            yield ReportRow(email, user.name, "", None, None, Action.SKIPPED, reason)
     for user in plan.unlisted:
         yield ReportRow(
             user.email, user.name, "", None, None, Action.UNLISTED, "the directory does not list this email"

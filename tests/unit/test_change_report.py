@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.catalog import CatalogUser
 from connector.change_report import Action, ChangeReport, change_rows, plan_rows
 from connector.plan import Plan, PlanRules, UserChange, build_plan
 from connector.plan_file import planned_user
@@ -85,3 +86,13 @@ def test_csv_cells_a_spreadsheet_would_run_open_as_text(tmp_path: Path, name: st
     report.write(change_rows(change, Action.UPDATE, ""))
     report.close()
     assert json.loads(jsonl.read_text().splitlines()[0])["new_value"] == name  # JSON is data, not a sheet
+
+
+def test_users_sharing_an_email_each_get_a_skipped_row() -> None:
+    twin = CatalogUser("u-b2", "brian_smith7_old", BRIAN.email, None, ())
+    rows = list(plan_rows(Plan(shared_emails={BRIAN.email: [BRIAN, twin]})))
+    reason = "2 OpenMetadata users share this email once case is ignored; none is changed"
+    assert [(row.user, row.action, row.reason) for row in rows] == [
+        ("brian_smith7", Action.SKIPPED, reason),
+        ("brian_smith7_old", Action.SKIPPED, reason),
+    ]
