@@ -88,9 +88,9 @@ class CatalogSnapshot:
 
 
 def email_key(email: str) -> str:
-    """The form in which emails match: stripped and lower-cased, and for the rare non-ASCII one NFKC-normalised and
-    case-folded, so that `Ann@x.org`, `ann@x.org` and `ａnn@x.org` are one key. (The directory's emails are refused
-    when folding changes them beyond case: `connector.directory`.)"""
+    """The form in which emails match: stripped and lower-cased, and for the rare non-ASCII one NFKC-normalised
+    and case-folded, so that `Ann@x.org`, `ann@x.org` and a fullwidth `ann@x.org` are one key. (The directory's
+    emails are refused when folding changes them beyond case: `connector.directory`.)"""
     email = email.strip().lower()
     return email if email.isascii() else unicodedata.normalize("NFKC", email).casefold()
 
