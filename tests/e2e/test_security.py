@@ -48,9 +48,8 @@ def test_a_token_or_key_where_an_option_expects_a_path_or_a_url_is_refused_witho
     assert "'graphqlEndpoint': Value error, must not carry a query string" in run.output
     config = tmp_path / "check.yaml"
     config.write_text(yaml.safe_dump(workflow_config(sandbox, "unused", token, **options)))
-    check = subprocess.run(
-        [str(BIN / "user-updater"), "check", "-c", str(config)], capture_output=True, text=True, timeout=240, check=False
-    )
+    command = [str(BIN / "user-updater"), "check", "-c", str(config)]
+    check = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
     assert check.returncode == 1
     assert "must be the absolute path of a file" in check.stderr
     assert_no_secret({"ingest output": run.output, "check output": check.stdout + check.stderr}, secrets_of(token))
