@@ -7,6 +7,7 @@ megabytes instead of holding full SDK models.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -78,8 +79,20 @@ class DomainIndex:
 
 @dataclass
 class CatalogSnapshot:
+    """`users_by_email` by the email folded for matching (see `email_key`); `shared_emails` holds the users whose
+    emails fold to the same key, kept out of `users_by_email`: the directory cannot say which of them it means."""
+
     users_by_email: dict[str, CatalogUser]
     domains: DomainIndex
+    shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
+
+
+def email_key(email: str) -> str:
+    """The form in which emails match: stripped and lower-cased, and for the rare non-ASCII one NFKC-normalised
+    and case-folded, so that `Ann@x.org`, `ann@x.org` and a fullwidth `ann@x.org` are one key. (The directory's
+    emails are refused when folding changes them beyond case: `connector.directory`.)"""
+    email = email.strip().lower()
+    return email if email.isascii() else unicodedata.normalize("NFKC", email).casefold()
 
 
 def user_from_json(entity: dict[str, Any]) -> CatalogUser:
@@ -119,9 +132,17 @@ def load_snapshot(api: OpenMetadataApi, page_size: int, cancel: threading.Event 
                 Domain(id=entity["id"], name=entity["name"], fqn=entity.get("fullyQualifiedName") or entity["name"])
             )
     users: dict[str, CatalogUser] = {}
+    shared: dict[str, list[CatalogUser]] = {}
     for page in pages("/users", {"fields": "domains", "isBot": "false"}):
         for entity in page:
             user = user_from_json(entity)
-            if user.email:
-                users[user.email] = user
-    return CatalogSnapshot(users_by_email=users, domains=domains)
+            if not user.email:
+                continue
+            key = email_key(user.email)
+            if key in shared:
+                shared[key].append(user)
+            elif key in users:
+                shared[key] = [users.pop(key), user]
+            else:
+                users[key] = user
+    return CatalogSnapshot(users_by_email=users, domains=domains, shared_emails=shared)

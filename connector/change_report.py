@@ -8,11 +8,13 @@ listed by FQN. Actions:
 - `failed`: the write failed; the reason is OpenMetadata's answer.
 - `conflict`: `applyPlan` only; the user changed in OpenMetadata since the plan was made (or is gone). Not written.
 - `skipped`: the directory asks for something the rules do not allow: an unknown or ambiguous domain, rows for
-  the same email that disagree, or no OpenMetadata user with this email. Not written.
+  the same email that disagree, no OpenMetadata user with this email, or several (emails equal once case is
+  ignored). Not written.
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
 
 Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
-JSON Lines keep domains as lists; CSV joins them with "; ".
+JSON Lines keep domains as lists; CSV joins them with "; ", and puts a `'` before a cell that a spreadsheet would
+run as a formula (one starting with =, +, -, @, a tab or a carriage return).
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
-from typing import IO
 
 from connector.plan import Plan
 from connector.plan_file import DomainRef, PlannedUser, StaleChange
+from connector.private_file import PrivateFile
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
 
@@ -95,10 +97,24 @@ def plan_rows(plan: Plan) -> Iterator[ReportRow]:
         yield ReportRow(email, "", "", None, None, Action.SKIPPED, reason)
     for person in plan.not_found:
         yield ReportRow(person.email, "", "", None, None, Action.SKIPPED, "no OpenMetadata user has this email")
+    for email, users in plan.shared_emails.items():
+        reason = f"{len(users)} OpenMetadata users share this email once case is ignored; none is changed"
+        for user in users:
+            yield ReportRow(email, user.name, "", None, None, Action.SKIPPED, reason)
     for user in plan.unlisted:
         yield ReportRow(
             user.email, user.name, "", None, None, Action.UNLISTED, "the directory does not list this email"
         )
+
+
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection"); a directory value
+# such as `=HYPERLINK(...)` must open as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(text: str) -> str:
+    """`text` as a CSV cell that opens as text: a leading quote before what a spreadsheet would run."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _csv_text(value: Value) -> str:
@@ -113,7 +129,7 @@ class ChangeReport:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
-        self._file: IO[str] = path.open("w", encoding="utf-8", newline="")
+        self._file = PrivateFile(path)
         self._csv = csv.writer(self._file) if path.suffix.lower() == ".csv" else None
         if self._csv is not None:
             self._csv.writerow(COLUMNS)
@@ -123,7 +139,8 @@ class ChangeReport:
             self.rows += 1
             if self._csv is not None:
                 old, new = _csv_text(row.old_value), _csv_text(row.new_value)
-                self._csv.writerow([row.email, row.user, row.field, old, new, row.action.value, row.reason])
+                cells = (row.email, row.user, row.field, old, new, row.action.value, row.reason)
+                self._csv.writerow([csv_cell(cell) for cell in cells])
             else:
                 self._file.write(json.dumps({**asdict(row), "action": row.action.value}) + "\n")
 

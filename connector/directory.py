@@ -16,10 +16,11 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 import requests
 
-from connector.http import build_session, describe_request_error, redact_url
+from connector.http import AnswerError, build_session, describe_request_error, parse_json, read_body, redact_url
 from connector.query import (
     INTROSPECTION_QUERY,
     QueryError,
@@ -30,8 +31,13 @@ from connector.query import (
 )
 from connector.row_filter import rows_outside
 from connector.settings import UserUpdaterSettings
+from connector.texts import server_text
 
 logger = logging.getLogger("metadata.Ingestion")
+
+
+# The body of an answer that is not JSON (an HTML error page, a cut-off body); JSON `null` is None.
+NOT_JSON = object()
 
 
 class DirectoryError(Exception):
@@ -69,14 +75,27 @@ EMAIL_LENGTH = (6, 127)
 # OpenMetadata's user schema sets no maximum for displayName; entity names stop at 256 (basic.json `entityName`),
 # and a longer "name" in an HR feed is a data error, not a name.
 MAX_TEXT_LENGTH = 256
-# Explicit embeddings, overrides and isolates reorder what a reader sees ("Trojan Source"); right-to-left letters
-# and the plain marks LRM/RLM are fine.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
-# Unicode category Cc is exactly these two ranges; one regex scan instead of a category lookup per character, since
-# every directory value passes here (100k rows at a time).
+# Characters a name or an email never needs, which make a value render as something else or forge a log line:
+# - control characters (Unicode category Cc);
+# - format characters (Cf): invisible ones (zero-width space, word joiner, soft hyphen, BOM, tags) that make
+#   look-alike names, and the explicit embeddings, overrides and isolates that reorder what a reader sees
+#   ("Trojan Source"), except five marks that real names need: ZWNJ and ZWJ (U+200C, U+200D: spelling in Persian
+#   and Indic scripts, emoji sequences) and the implicit direction marks LRM, RLM and ALM (U+200E, U+200F,
+#   U+061C), which place neutral characters in mixed-direction text without reordering anything;
+# - the line and paragraph separators U+2028 and U+2029 (Zl, Zp), which end a line in many log viewers.
+# One character class, so that a clean value costs one regex scan (every directory value passes here, 1M rows a
+# run); the reason is looked for only on a match. tests/unit/test_directory_rows.py checks the class against the
+# Unicode database of the running Python.
 CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f]")
-# Either of the two, for the common case of a clean value: one scan, and the reason is looked for only on a match.
-UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+SEPARATORS = re.compile("[\u2028\u2029]")
+FORMAT_CHARACTERS = (
+    "\xad\u0600-\u0605\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    "\U000e0001\U000e0020-\U000e007f"
+)
+UNSAFE_CHARACTERS = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029{FORMAT_CHARACTERS}]")
+ASCII_CONTROLS = re.compile("[\x00-\x1f\x7f]")
 HTML_TAG = re.compile(r"<\s*/?\s*[a-zA-Z!][^>]*>")
 
 
@@ -97,12 +116,18 @@ def _show(value: str) -> str:
 
 def _text_problem(value: str) -> str | None:
     """Why a stripped, NFC-normalised text value cannot be used, or None."""
-    if len(value) <= MAX_TEXT_LENGTH and UNSAFE_CHARACTERS.search(value) is None:
+    # str.isascii() reads a flag CPython keeps on each string: most values are ASCII, and their scan is the cheaper.
+    unsafe = ASCII_CONTROLS if value.isascii() else UNSAFE_CHARACTERS
+    if len(value) <= MAX_TEXT_LENGTH and unsafe.search(value) is None:
         return None
     if CONTROL_CHARACTERS.search(value):
         return "holds control characters"
     if BIDI_CONTROLS.search(value):
         return "holds bidirectional override characters"
+    if SEPARATORS.search(value):
+        return "holds line or paragraph separators"
+    if UNSAFE_CHARACTERS.search(value):
+        return "holds invisible formatting characters"
     if len(value) > MAX_TEXT_LENGTH:
         return f"is {len(value)} characters long (at most {MAX_TEXT_LENGTH})"
     return None
@@ -139,10 +164,41 @@ def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
     return tuple(kept.values()) or None
 
 
+def _folds_beyond_case(email: str) -> bool:
+    """True when NFKC normalisation or case folding changes a non-ASCII email in more than its case.
+
+    Emails match case-insensitively, so lower-casing is the one change allowed (and NFC composition, which changes
+    no character's meaning). The Kelvin sign U+212A normalises and lower-cases to an ASCII `k`, fullwidth letters
+    normalise to ASCII, `ß` folds to `ss`: such an address would match, here or in another system, a different
+    person's. An ASCII email never changes, so the check runs only on the rare others."""
+    text = unicodedata.normalize("NFC", email)
+    return (
+        not unicodedata.is_normalized("NFKC", text)
+        or text.lower() != text.casefold()
+        or any(
+            folded.isascii()
+            for char in email
+            if not char.isascii()
+            for folded in unicodedata.normalize("NFKC", char).casefold()
+        )
+    )
+
+
 def _email(row: int, value: Any) -> str | RowProblem:
     if not isinstance(value, str) or not value.strip():
         return RowProblem(row, "email", "is missing or empty; row skipped")
-    email = unicodedata.normalize("NFC", value.strip()).lower()
+    email = value.strip()
+    if not email.isascii():
+        if _folds_beyond_case(email):
+            # Escaped, since the point is a character that looks like another one.
+            return RowProblem(
+                row,
+                "email",
+                f"{email if len(email) <= 60 else email[:57] + '...'!a} changes under Unicode normalisation or "
+                "case folding beyond its case, so it could match another person's address; row skipped",
+            )
+        email = unicodedata.normalize("NFC", email)
+    email = email.lower()
     low, high = EMAIL_LENGTH
     if not low <= len(email) <= high:
         return RowProblem(
@@ -231,33 +287,54 @@ class DirectoryClient:
     def endpoint(self) -> str:
         return redact_url(self._url)
 
-    def _send(self, query: str, variables: dict[str, Any]) -> requests.Response:
-        """POST one GraphQL request, with the session's retries."""
+    def _send(self, query: str, variables: dict[str, Any]) -> tuple[requests.Response, Any]:
+        """POST one GraphQL request, with the session's retries: the answer and its JSON body (NOT_JSON when the
+        body is not JSON). Redirects are refused, not followed: see docs/security.md, "Directory requests"."""
         payload: dict[str, Any] = {"query": query}
         if variables:
             payload["variables"] = variables
         self.requests_sent += 1
         try:
-            response = self._session.post(self._url, json=payload, timeout=self._settings.request_timeout_seconds)
+            response = self._session.post(
+                self._url,
+                json=payload,
+                timeout=self._settings.request_timeout_seconds,
+                stream=True,
+                allow_redirects=False,
+            )
         except requests.RequestException as exc:
             raise DirectoryError(
                 f"cannot read the directory at {self.endpoint}: {describe_request_error(exc)}"
             ) from None
-        return response
+        if response.is_redirect:
+            response.close()
+            target = redact_url(urljoin(self._url, response.headers["Location"]))
+            raise DirectoryError(
+                f"the directory at {self.endpoint} answered HTTP {response.status_code}, redirecting to {target}; "
+                "redirects are not followed (they would carry graphqlHeaders elsewhere): set graphqlEndpoint to the "
+                "URL that answers"
+            )
+        try:
+            body = parse_json(read_body(response))
+        except AnswerError as exc:
+            raise DirectoryError(
+                f"the directory at {self.endpoint} answered HTTP {response.status_code}: {exc}"
+            ) from None
+        except ValueError:
+            body = NOT_JSON
+        return response, body
 
     def _not_json(self, response: requests.Response) -> DirectoryError:
-        kind = response.headers.get("Content-Type", "unknown content type")
+        kind = server_text(response.headers.get("Content-Type", "unknown content type"), 80)
         return DirectoryError(
             f"the directory at {self.endpoint} answered HTTP {response.status_code} with a body that is not JSON "
             f"({kind})"
         )
 
     def _post(self, variables: dict[str, Any]) -> Any:
-        response = self._send(self._settings.query, variables)
-        try:
-            body = response.json()
-        except ValueError:
-            raise self._not_json(response) from None
+        response, body = self._send(self._settings.query, variables)
+        if body is NOT_JSON:
+            raise self._not_json(response)
         # GraphQL servers answer query errors with 200 or 4xx and an `errors` list; report those first.
         if isinstance(body, dict) and body.get("errors"):
             partial = " (next to partial data, which is not used)" if body.get("data") else ""
@@ -275,14 +352,10 @@ class DirectoryClient:
 
         False, with a warning, when the server refuses introspection: the query is then first checked by the run.
         """
-        response = self._send(INTROSPECTION_QUERY, {})
-        try:
-            body = response.json()
-        except ValueError:
-            body = None  # e.g. a gateway's HTML page that blocks the query
+        response, body = self._send(INTROSPECTION_QUERY, {})
         if response.status_code >= 500:
             # A broken server, not a refusal (retries are spent): the read would fail the same way.
-            if body is None:
+            if body is NOT_JSON:
                 raise self._not_json(response)
             raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
         if not isinstance(body, dict):
@@ -304,7 +377,9 @@ class DirectoryClient:
         except (TypeError, ValueError) as exc:
             # A malformed introspection answer says nothing about the query: warn and let the run check it.
             logger.warning(
-                "The directory at %s sent a schema that cannot be used (%s); not checked", self.endpoint, exc
+                "The directory at %s sent a schema that cannot be used (%s); not checked",
+                self.endpoint,
+                server_text(str(exc)),
             )
             return False
         if problems:
@@ -401,6 +476,6 @@ class DirectoryClient:
 
 def _error_messages(body: dict[str, Any]) -> str:
     errors = body["errors"] if isinstance(body["errors"], list) else [body["errors"]]
-    return "; ".join(
-        str(error.get("message", error)) if isinstance(error, dict) else str(error) for error in errors[:3]
+    return server_text(
+        "; ".join(str(error.get("message", error)) if isinstance(error, dict) else str(error) for error in errors[:3])
     )

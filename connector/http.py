@@ -7,6 +7,7 @@ timeout; an unattended sync needs bounded, predictable behaviour instead, so bot
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -99,3 +100,47 @@ def describe_request_error(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "could not connect"
     return type(exc).__name__
+
+
+# The cap on one answer's size. The largest honest answer is a whole directory in one list (1M people is about
+# 100 MB) or a page of OpenMetadata users (pageSize 1000 is about 2 MB); past the cap the server is broken or
+# hostile, and reading on would only exhaust memory.
+MAX_RESPONSE_BYTES = 512 * 1024 * 1024
+
+
+class AnswerError(Exception):
+    """An answer cannot be read: too large, broken off, or nested too deeply; the message says which."""
+
+
+def read_body(response: requests.Response, max_bytes: int | None = None) -> bytes:
+    """The body of a response sent with `stream=True`, read no further than `max_bytes` (decompressed; default
+    MAX_RESPONSE_BYTES)."""
+    max_bytes = MAX_RESPONSE_BYTES if max_bytes is None else max_bytes
+    declared = response.headers.get("Content-Length", "")
+    try:
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise AnswerError(f"the answer is larger than {max_bytes // 2**20} MiB ({int(declared)} bytes)")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=1 << 20):
+            size += len(chunk)
+            if size > max_bytes:
+                raise AnswerError(f"the answer is larger than {max_bytes // 2**20} MiB")
+            chunks.append(chunk)
+    except requests.RequestException as exc:
+        raise AnswerError(f"the answer broke off ({describe_request_error(exc)})") from None
+    finally:
+        response.close()
+    return b"".join(chunks)
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of an answer's body: ValueError when it is not JSON, AnswerError when it nests deeper than
+    Python's parser goes.
+
+    Honest answers nest fewer than 10 levels; the parser stops near 1000 with a RecursionError, which would
+    otherwise escape as a traceback. (A check of the depth before parsing costs more than the parse itself.)"""
+    try:
+        return json.loads(body)
+    except RecursionError:
+        raise AnswerError("the answer nests JSON too deeply to be read") from None

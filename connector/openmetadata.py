@@ -16,8 +16,9 @@ import requests
 
 from connector.compat import OpenMetadata, VerifySSL, access_token_provider, get_verify_ssl_fn
 from connector.credentials import WORKFLOW_TOKEN, AccountToken
-from connector.http import build_session, describe_request_error
+from connector.http import AnswerError, build_session, describe_request_error, parse_json, read_body
 from connector.settings import UserUpdaterSettings
+from connector.texts import server_text
 
 JSON_PATCH = "application/json-patch+json"
 
@@ -30,14 +31,14 @@ class OpenMetadataError(Exception):
         self.status = status
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_message(response: requests.Response, body: bytes) -> str:
     try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200].strip() or response.reason
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
-    return json.dumps(body)[:200]
+        answer = parse_json(body)
+    except (ValueError, AnswerError):
+        return server_text(body[:1000].decode("utf-8", "replace") or str(response.reason))
+    if isinstance(answer, dict) and answer.get("message"):
+        return server_text(str(answer["message"]))
+    return server_text(body[:1000].decode("utf-8", "replace"))
 
 
 class OpenMetadataApi:
@@ -74,16 +75,28 @@ class OpenMetadataApi:
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         url = f"{self.base_url}{path}"
         try:
-            response = self._session.request(method, url, headers=headers, timeout=self._timeout, **kwargs)
+            # Redirects are not followed: they would carry the session's extraHeaders to wherever they point.
+            response = self._session.request(
+                method, url, headers=headers, timeout=self._timeout, stream=True, allow_redirects=False, **kwargs
+            )
+            body = read_body(response)
         except requests.RequestException as exc:
             raise OpenMetadataError(f"{method} {path}: {describe_request_error(exc)}") from None
-        if response.status_code >= 400:
+        except AnswerError as exc:
             raise OpenMetadataError(
-                f"{method} {path}: HTTP {response.status_code}: {_server_message(response)}",
+                f"{method} {path}: HTTP {response.status_code}: {exc}", response.status_code
+            ) from None
+        if response.status_code >= 400 or response.is_redirect:
+            raise OpenMetadataError(
+                f"{method} {path}: HTTP {response.status_code}: {_server_message(response, body)}",
                 status=response.status_code,
             )
         try:
-            return response.json()
+            return parse_json(body)
+        except AnswerError as exc:
+            raise OpenMetadataError(
+                f"{method} {path}: HTTP {response.status_code}: {exc}", response.status_code
+            ) from None
         except ValueError:
             raise OpenMetadataError(f"{method} {path}: the answer is not JSON", response.status_code) from None
 

@@ -14,7 +14,9 @@ Rules (docs/design.md, "Rules of the plan", states them for operators):
   clears displayName, and in `replace` mode the user's own domains; a value the directory sent but that could
   not be read (a number, say) never clears;
 - OpenMetadata users (non-bots, within `emailPattern`) whose email no directory row lists are `unlisted`:
-  reported, never changed.
+  reported, never changed;
+- OpenMetadata users whose emails are the same once case is ignored (`Ann@x.org` and `ann@x.org`, two accounts)
+  are reported and none of them is changed: the directory cannot say which one it means.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class Plan:
     skipped: list[SkippedField] = field(default_factory=list)
     filtered: list[tuple[DirectoryUser, str]] = field(default_factory=list)
     unlisted: list[CatalogUser] = field(default_factory=list)
+    shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
@@ -245,7 +248,8 @@ def build_plan(
     for person in deduplicate(_select(directory, rules, filtered_rows, plan), plan):
         user = snapshot.users_by_email.get(person.email)
         if user is None:
-            plan.not_found.append(person)
+            if person.email not in snapshot.shared_emails:
+                plan.not_found.append(person)
             continue
         change = _plan_user(
             person, user, snapshot=snapshot, fields=fields, rules=rules, unreadable=unreadable, plan=plan
@@ -254,6 +258,7 @@ def build_plan(
             plan.unchanged += 1
         else:
             plan.changes.append(change)
+    plan.shared_emails = {email: users for email, users in snapshot.shared_emails.items() if rules.in_scope(email)}
     listed = {person.email for person in directory}
     plan.unlisted = sorted(
         (user for email, user in snapshot.users_by_email.items() if email not in listed and rules.in_scope(email)),

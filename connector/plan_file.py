@@ -9,7 +9,6 @@ per user refuses a change whose user changed in OpenMetadata since the plan was 
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from pydantic.alias_generators import to_camel
 
 from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex
 from connector.plan import Plan, UserChange
+from connector.private_file import PrivateFile
 from connector.settings import SyncField, UserUpdaterSettings
 
 FORMAT: Literal["openmetadata-user-updater/plan"] = "openmetadata-user-updater/plan"
@@ -126,9 +126,8 @@ def new_plan_file(
 
 def save(path: Path, plan_file: PlanFile) -> None:
     """Write the file whole or not at all, so that a reviewer never signs off half a plan."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(plan_file.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    with PrivateFile(path) as file:
+        file.write(plan_file.model_dump_json(by_alias=True, indent=2) + "\n")
 
 
 def load(path: Path) -> PlanFile:

@@ -432,13 +432,34 @@ class UserUpdaterSettings(BaseModel):
             raise ValueError(f"file not found: {value}")
         return value
 
+    # `metadata ingest` expands ${VAR} in the file: an option written as "${TOKEN}" arrives holding the token
+    # itself. The options that name where a secret lives accept only what cannot be a token (a variable's name, an
+    # absolute path: no JWT starts with "/"), and their messages never echo what they got; once accepted, the
+    # value is safe to show in logs and in `check`'s output.
     @field_validator("open_metadata_token_env")
     @classmethod
     def _env_var_name(cls, value: str | None) -> str | None:
-        # `metadata ingest` expands ${VAR} in the file: a value written as "${TOKEN}" arrives as the token itself,
-        # so the message must not echo what it got.
         if value is not None and not ENV_VAR_NAME.fullmatch(value):
             raise ValueError("must be the name of an environment variable (letters, digits, _), not ${...} or a token")
+        return value
+
+    @field_validator("open_metadata_token_file")
+    @classmethod
+    def _absolute_path(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_absolute():
+            raise ValueError("must be the absolute path of a file holding the token, not ${...} or a token")
+        return value
+
+    @field_validator("graphql_endpoint")
+    @classmethod
+    def _no_secret_in_url(cls, value: AnyHttpUrl) -> AnyHttpUrl:
+        # urllib3 writes the request's path and query into its retry warnings and debug lines, and proxies log them:
+        # a URL is no place for a secret. Refused, not redacted, so that it never reaches any of those.
+        if value.query or value.username or value.password:
+            raise ValueError(
+                "must not carry a query string or user:password (they end up in logs); send a key or credentials "
+                "in graphqlHeaders"
+            )
         return value
 
     @model_validator(mode="after")

@@ -249,6 +249,14 @@ class UserUpdaterSource(Source):
             message = f"{len(rows)} directory rows for {self._email(email)} disagree ({values}); none is applied"
             logger.warning(message)
             self.status.warning(self._email(email), message)
+        for email, users in plan.shared_emails.items():
+            names = ", ".join(user.name for user in users)
+            message = (
+                f"{len(users)} OpenMetadata users ({names}) share the email {self._email(email)} once case is "
+                "ignored; none of them is changed until only one holds it"
+            )
+            logger.warning(message)
+            self.status.warning(self._email(email), message)
         for person in plan.not_found:
             self.status.filter(self._email(person.email), "no OpenMetadata user has this email")
         if plan.not_found:

@@ -5,7 +5,9 @@
 - `malformed`: HTTP 200, `application/json`, a body cut off mid-way;
 - `html`: HTTP 502 with an HTML error page, as a proxy in front of the directory answers;
 - `empty`: the real answer with every user list (and connection) emptied;
-- `loop`: the real page, claiming a next page whose cursor is the one the request gave (an endless paging loop).
+- `loop`: the real page, claiming a next page whose cursor is the one the request gave (an endless paging loop);
+- `redirect`: HTTP 307 to the same path under the other loopback name (`127.0.0.1` <-> `localhost`), another
+  origin, as a hijacked or misconfigured proxy would answer.
 """
 
 from __future__ import annotations
@@ -97,6 +99,13 @@ async def _loop(ctx: FaultContext) -> None:
     await _rewrite(ctx, _repeat_cursor)
 
 
+async def _redirect(ctx: FaultContext) -> None:
+    host, _, port = dict(ctx.scope["headers"]).get(b"host", b"").decode("latin-1").partition(":")
+    other = "localhost" if host == "127.0.0.1" else "127.0.0.1"
+    location = f"http://{other}:{port}{ctx.scope['path']}" if port else f"http://{other}{ctx.scope['path']}"
+    await ctx.answer(Response(status_code=307, headers={"Location": location}))
+
+
 KINDS: dict[str, Kind] = {
     "errors": _errors,
     "partial": _partial,
@@ -104,4 +113,5 @@ KINDS: dict[str, Kind] = {
     "html": _html,
     "empty": _empty,
     "loop": _loop,
+    "redirect": _redirect,
 }

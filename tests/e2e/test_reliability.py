@@ -186,7 +186,7 @@ def test_a_run_over_the_whole_bad_data_corpus_warns_per_row_and_ends_with_a_repo
             assert case["warning"] in run.output, case["case"]
     assert "2 directory rows for clash@example.com disagree" in run.output
     summary = run.summary()
-    assert f"directory users read {len(CORPUS)} (invalid rows 8, duplicate rows 1, conflicting emails 1)" in summary
+    assert f"directory users read {len(CORPUS)} (invalid rows 12, duplicate rows 1, conflicting emails 1)" in summary
     assert "matched 3; unchanged 0; updated 3;" in summary
     assert state(sandbox) == {
         "admin": (None, ["Finance"]),  # null displayName in the directory: nothing erased

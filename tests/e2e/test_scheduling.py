@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import stat
 import subprocess
 import time
 import uuid
@@ -121,6 +122,100 @@ def test_cron_wrapper_refuses_an_env_file_others_may_read(tmp_path: Path) -> Non
     assert result.returncode == 78
     assert f"{env_file} has mode 644; make it private: chmod 600 {env_file}" in result.stderr
     assert "secret" not in result.stderr
+
+
+def fake_venv(tmp_path: Path) -> Path:
+    """A venv whose `metadata` only records the environment it got (no SDK import: these tests are about the
+    wrapper)."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    metadata = venv / "bin" / "metadata"
+    metadata.write_text(f"#!/bin/sh\nenv > {tmp_path / 'seen-env'}\necho 'run output'\n")
+    metadata.chmod(0o755)
+    return venv
+
+
+def seen_env(tmp_path: Path) -> dict[str, str]:
+    lines = (tmp_path / "seen-env").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
+def test_cron_wrapper_reads_the_env_file_as_data_and_never_runs_it(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    env_file.write_text(
+        "# the service account's token\n"
+        "OPENMETADATA_JWT_TOKEN=tok$(touch PWNED)en`touch PWNED`\n"
+        "\n"
+        'QUOTED="two words"\n'
+        "export SINGLE='$HOME'\n"
+        "TRAILING=a; touch PWNED\r\n"
+    )
+    env_file.chmod(0o600)
+    result = run_cron(
+        tmp_path, write_config(tmp_path / "wf.yaml", {}), "unused", USER_UPDATER_VENV=str(fake_venv(tmp_path))
+    )
+    assert result.returncode == 0, result.stderr
+    assert not list(tmp_path.glob("**/PWNED"))
+    assert not (Path.cwd() / "PWNED").exists()
+    env = seen_env(tmp_path)
+    assert env["OPENMETADATA_JWT_TOKEN"] == "tok$(touch PWNED)en`touch PWNED`"  # noqa: S105
+    assert env["QUOTED"] == "two words"
+    assert env["SINGLE"] == "$HOME"
+    assert env["TRAILING"] == "a; touch PWNED"
+
+
+def test_cron_wrapper_names_a_malformed_env_line_without_echoing_it(tmp_path: Path) -> None:
+    env_file = tmp_path / "env"
+    env_file.write_text("A=1\nsecret-token-without-a-key\n")
+    env_file.chmod(0o600)
+    result = run_cron(
+        tmp_path, write_config(tmp_path / "wf.yaml", {}), "unused", USER_UPDATER_VENV=str(fake_venv(tmp_path))
+    )
+    assert result.returncode == 78
+    assert f"{env_file} line 2 is not KEY=value" in result.stderr
+    assert "secret-token" not in result.stderr
+
+
+def test_cron_wrapper_judges_a_symlinked_env_file_by_its_target_and_its_owner(tmp_path: Path) -> None:
+    venv = str(fake_venv(tmp_path))
+    config = write_config(tmp_path / "wf.yaml", {})
+    secret = tmp_path / "mounted-secret"
+    secret.write_text("OPENMETADATA_JWT_TOKEN=from-a-mounted-secret\n")
+    secret.chmod(0o600)
+    link = tmp_path / "env-link"
+    link.symlink_to(secret)  # as Kubernetes and Docker mount secrets
+    accepted = run_cron(tmp_path, config, "unused", USER_UPDATER_VENV=venv, USER_UPDATER_ENV_FILE=str(link))
+    assert accepted.returncode == 0, accepted.stderr
+    assert seen_env(tmp_path)["OPENMETADATA_JWT_TOKEN"] == "from-a-mounted-secret"  # noqa: S105
+
+    secret.chmod(0o644)
+    refused = run_cron(tmp_path, config, "unused", USER_UPDATER_VENV=venv, USER_UPDATER_ENV_FILE=str(link))
+    assert refused.returncode == 78
+    assert f"{link} has mode 644" in refused.stderr
+
+    if os.geteuid() == 0:  # only root can give a file away
+        secret.chmod(0o600)
+        os.chown(secret, 65534, 65534)
+        foreign = run_cron(tmp_path, config, "unused", USER_UPDATER_VENV=venv, USER_UPDATER_ENV_FILE=str(link))
+        assert foreign.returncode == 78
+        assert f"{link} belongs to user 65534; it must be yours or root's" in foreign.stderr
+    assert "from-a-mounted-secret" not in refused.stderr
+
+
+def test_cron_wrapper_keeps_its_logs_private_whatever_the_umask(tmp_path: Path) -> None:
+    command = cron_command(
+        tmp_path, write_config(tmp_path / "wf.yaml", {}), "unused", USER_UPDATER_VENV=str(fake_venv(tmp_path))
+    )
+    logs = tmp_path / "logs"
+    logs.mkdir(mode=0o755)  # left by an earlier version
+    command["args"] = ["sh", "-c", f"umask 022 && exec {CRON}"]
+    result = subprocess.run(**command, timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    (log,) = run_logs(tmp_path)
+    assert "run output" in log.read_text()
+    assert stat.S_IMODE(logs.stat().st_mode) == 0o700
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+    assert stat.S_IMODE((logs / "user-updater.lock").stat().st_mode) == 0o600
 
 
 def ui_deployed_config(sandbox: Sandbox, endpoint: str, **options: str) -> dict[str, Any]:

@@ -155,3 +155,10 @@ def test_a_bad_rule_stops_the_server_at_start(tmp_path: Path) -> None:
     db = str(tmp_path / "om.db")
     with pytest.raises(RuntimeError, match="unknown kind 'teapot'"):
         start_server([str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", db, "--fault", "/x: teapot"])
+
+
+@pytest.mark.parametrize("directory", [["--fault", "POST /graphql: redirect"]], indirect=True)
+def test_redirect_points_to_the_same_path_under_another_origin(directory: RunningServer) -> None:
+    answer = requests.post(f"{directory.url}/graphql", json=QUERY, timeout=5, allow_redirects=False)
+    port = directory.url.rsplit(":", 1)[1]
+    assert (answer.status_code, answer.headers["Location"]) == (307, f"http://localhost:{port}/graphql")

@@ -89,3 +89,22 @@ def test_a_cancelled_snapshot_stops_at_the_next_page() -> None:
     with pytest.raises(SnapshotCancelledError):
         load_snapshot(cast(OpenMetadataApi, api), 1, cancel)
     assert api.fetched == 4  # the domains page and users pages 0-2: nothing after the cancel
+
+
+class UsersApi:
+    def __init__(self, *emails: str) -> None:
+        self.emails = emails
+
+    def list_pages(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[list[dict[str, Any]]]:
+        if path == "/users":
+            yield [{"id": f"u{i}", "name": f"user{i}", "email": email} for i, email in enumerate(self.emails)]
+
+
+def test_users_whose_emails_fold_together_are_set_aside_not_overwritten() -> None:
+    api = UsersApi("Ann@x.org", "bob@x.org", "ann@X.org", "\uff41nn@x.org", "\u212aim@x.org", "kim@x.org")
+    snapshot = load_snapshot(cast(OpenMetadataApi, api), 100)
+    assert list(snapshot.users_by_email) == ["bob@x.org"]
+    assert {email: [user.name for user in users] for email, users in snapshot.shared_emails.items()} == {
+        "ann@x.org": ["user0", "user2", "user3"],
+        "kim@x.org": ["user4", "user5"],
+    }

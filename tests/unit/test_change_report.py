@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from connector.catalog import CatalogUser
 from connector.change_report import Action, ChangeReport, change_rows, plan_rows
 from connector.plan import Plan, PlanRules, UserChange, build_plan
 from connector.plan_file import planned_user
@@ -63,3 +64,35 @@ def test_masked_emails_keep_the_first_letter_and_the_domain() -> None:
     assert mask_email("nobody") == "n***"
     assert email_shown(False)("brian_smith7@gmail.com") == "brian_smith7@gmail.com"
     assert email_shown(True)("brian_smith7@gmail.com") == "b***@gmail.com"
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://x.invalid","y")', "+1 555", "-2+3", "@SUM(A1)", "\tTab", "\rReturn"]
+)
+def test_csv_cells_a_spreadsheet_would_run_open_as_text(tmp_path: Path, name: str) -> None:
+    snap = snapshot(BRIAN)
+    change = planned_user(UserChange(BRIAN, display_name=name, domains=(FINANCE,)), snap.domains)
+    path = tmp_path / "report.csv"
+    report = ChangeReport(path)
+    report.write(change_rows(change, Action.UPDATE, "=cmd|' /C calc'!A0"))
+    report.close()
+    with path.open(newline="") as handle:
+        first = next(iter(csv.DictReader(handle)))
+    assert first["new_value"] == "'" + name
+    assert first["reason"] == "'=cmd|' /C calc'!A0"
+    assert first["old_value"] == "Brian"  # plain text stays as it is
+    jsonl = tmp_path / "report.jsonl"
+    report = ChangeReport(jsonl)
+    report.write(change_rows(change, Action.UPDATE, ""))
+    report.close()
+    assert json.loads(jsonl.read_text().splitlines()[0])["new_value"] == name  # JSON is data, not a sheet
+
+
+def test_users_sharing_an_email_each_get_a_skipped_row() -> None:
+    twin = CatalogUser("u-b2", "brian_smith7_old", BRIAN.email, None, ())
+    rows = list(plan_rows(Plan(shared_emails={BRIAN.email: [BRIAN, twin]})))
+    reason = "2 OpenMetadata users share this email once case is ignored; none is changed"
+    assert [(row.user, row.action, row.reason) for row in rows] == [
+        ("brian_smith7", Action.SKIPPED, reason),
+        ("brian_smith7_old", Action.SKIPPED, reason),
+    ]

@@ -64,3 +64,12 @@ def test_a_token_given_where_a_variable_name_belongs_is_refused_without_echoing_
 def test_the_two_token_options_exclude_each_other() -> None:
     with pytest.raises(SettingsError, match="set openMetadataTokenEnv or openMetadataTokenFile, not both"):
         settings(openMetadataTokenEnv="A", openMetadataTokenFile="/run/secrets/token")
+
+
+@pytest.mark.parametrize("value", [TOKEN, "relative/token"])
+def test_a_token_given_where_a_file_path_belongs_is_refused_without_echoing_it(value: str) -> None:
+    # As for openMetadataTokenEnv: "${TOKEN}" arrives as the token, which must not reach the log or check's output.
+    with pytest.raises(SettingsError) as error:
+        settings(openMetadataTokenFile=value)
+    assert "'openMetadataTokenFile': Value error, must be the absolute path of a file" in str(error.value)
+    assert value not in str(error.value)

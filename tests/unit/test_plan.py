@@ -178,3 +178,14 @@ def test_safety_limit_on_the_count() -> None:
         check_safety_limits(plan_changing(6, 10), 100, 5)
     with pytest.raises(SafetyLimitError, match="maxChangePercent 50% and more than maxChangeCount 5"):
         check_safety_limits(plan_changing(6, 10), 50, 5)
+
+
+def test_users_sharing_an_email_are_reported_and_none_is_changed() -> None:
+    twin = CatalogUser("u-b2", "brian_smith7_old", "Brian_Smith7@gmail.com", "Old", ())
+    snap = snapshot(AARON)
+    snap.shared_emails = {BRIAN.email: [BRIAN, twin]}
+    plan = build_plan([person(1, BRIAN.email, "Brian Smith", "Finance")], snap, BOTH)
+    assert plan.changes == []
+    assert plan.not_found == []
+    assert plan.shared_emails == {BRIAN.email: [BRIAN, twin]}
+    assert plan.unlisted == [AARON]

@@ -221,3 +221,13 @@ def test_operator_controls_are_typed(tmp_path: Path) -> None:
 def test_operator_control_errors_name_the_key(options: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         parse(**options)
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["http://dir.example.com/graphql?apiKey=k3y-s3cret", "https://svc:k3y-s3cret@dir.example.com/graphql"]
+)
+def test_an_endpoint_with_a_query_string_or_credentials_is_refused_without_echoing_them(endpoint: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        UserUpdaterSettings.from_connection_options({"graphqlEndpoint": endpoint})
+    assert "'graphqlEndpoint': Value error, must not carry a query string or user:password" in str(error.value)
+    assert "k3y-s3cret" not in str(error.value)
