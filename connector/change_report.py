@@ -10,6 +10,8 @@ listed by FQN. Actions:
 - `skipped`: the directory asks for something the rules do not allow: an unknown or ambiguous domain, rows for
   the same email that disagree, or no OpenMetadata user with this email. Not written.
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
+- `protected`: the directory asks for a change on a protected user (the account the sync runs as, an admin, or one
+  `protectedUsers` names); the reason says which. Never changed.
 
 Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
 JSON Lines keep domains as lists; CSV joins them with "; ".
@@ -25,8 +27,9 @@ from enum import Enum
 from pathlib import Path
 from typing import IO
 
-from connector.plan import Plan
-from connector.plan_file import DomainRef, PlannedUser, StaleChange
+from connector.catalog import DomainIndex
+from connector.plan import Plan, ProtectedChange
+from connector.plan_file import DomainRef, PlannedUser, StaleChange, planned_user
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
 
@@ -40,6 +43,7 @@ class Action(str, Enum):
     CONFLICT = "conflict"
     SKIPPED = "skipped"
     UNLISTED = "unlisted"
+    PROTECTED = "protected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +85,11 @@ def change_rows(planned: PlannedUser, action: Action, reason: str) -> list[Repor
 def stale_rows(stale: list[StaleChange]) -> Iterator[ReportRow]:
     for change in stale:
         yield from change_rows(change.planned, Action.CONFLICT, change.reason)
+
+
+def protected_rows(protected: list[ProtectedChange], domains: DomainIndex) -> Iterator[ReportRow]:
+    for held in protected:
+        yield from change_rows(planned_user(held.change, domains), Action.PROTECTED, held.reason)
 
 
 def plan_rows(plan: Plan) -> Iterator[ReportRow]:
