@@ -29,7 +29,7 @@ class CatalogUser:
 
     `version` is the entity version as read, so that a later write can tell whether the user changed since;
     `listed_domain_ids` are the ids of all its domains, inherited ones included, in the server's order, which the
-    writer's JSON Patch `test` operations check."""
+    writer's JSON Patch `test` operations check; `is_admin` is OpenMetadata's `isAdmin` (protected accounts)."""
 
     id: str
     name: str
@@ -38,6 +38,7 @@ class CatalogUser:
     domain_ids: tuple[str, ...]
     version: float = 0.0
     listed_domain_ids: tuple[str, ...] = ()
+    is_admin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ def user_from_json(entity: dict[str, Any]) -> CatalogUser:
         domain_ids=tuple(own),
         version=float(entity.get("version") or 0.0),
         listed_domain_ids=tuple(ref["id"] for ref in refs),
+        # A plain attribute of user.json, in every answer whatever `fields` asks for (docs/openmetadata-notes.md).
+        is_admin=bool(entity.get("isAdmin")),
     )
 
 

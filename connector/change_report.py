@@ -11,6 +11,8 @@ listed by FQN. Actions:
   the same email that disagree, no OpenMetadata user with this email, or several (emails equal once case is
   ignored). Not written.
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
+- `protected`: the directory asks for a change on a protected user (the account the sync runs as, an admin, or one
+  `protectedUsers` names); the reason says which. Never changed.
 
 Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
 JSON Lines keep domains as lists; CSV joins them with "; ", and puts a `'` before a cell that a spreadsheet would
@@ -29,6 +31,9 @@ from pathlib import Path
 from connector.plan import Plan
 from connector.plan_file import DomainRef, PlannedUser, StaleChange
 from connector.private_file import PrivateFile
+from connector.catalog import DomainIndex
+from connector.plan import Plan, ProtectedChange
+from connector.plan_file import DomainRef, PlannedUser, StaleChange, planned_user
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
 
@@ -42,6 +47,7 @@ class Action(str, Enum):
     CONFLICT = "conflict"
     SKIPPED = "skipped"
     UNLISTED = "unlisted"
+    PROTECTED = "protected"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,11 @@ def change_rows(planned: PlannedUser, action: Action, reason: str) -> list[Repor
 def stale_rows(stale: list[StaleChange]) -> Iterator[ReportRow]:
     for change in stale:
         yield from change_rows(change.planned, Action.CONFLICT, change.reason)
+
+
+def protected_rows(protected: list[ProtectedChange], domains: DomainIndex) -> Iterator[ReportRow]:
+    for held in protected:
+        yield from change_rows(planned_user(held.change, domains), Action.PROTECTED, held.reason)
 
 
 def plan_rows(plan: Plan) -> Iterator[ReportRow]:

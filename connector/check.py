@@ -13,7 +13,7 @@ from connector.catalog import load_snapshot
 from connector.directory import DirectoryClient, DirectoryUser
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import REMEDY, Principal, field_access, whoami
-from connector.plan import build_plan, check_safety_limits
+from connector.plan import PlanRules, build_plan, check_safety_limits
 from connector.settings import SyncField, UserUpdaterSettings
 
 
@@ -103,12 +103,18 @@ class ConnectionCheck:
         found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
         if self._users is None:
             return found
-        plan = build_plan(self._users, snapshot, self.settings.fields)
+        principal = self._principal.name if self._principal else None
+        plan = build_plan(
+            self._users, snapshot, self.settings.fields, PlanRules.from_settings(self.settings, principal)
+        )
         # The run's own check, so that a file that passes here is not stopped by the limit at run time.
         check_safety_limits(plan, self.settings.max_change_percent, self.settings.max_change_count)
         unknown = sorted(plan.unknown_domains)
-        return f"{found}; {plan.matched} directory users match by email, {len(plan.changes)} would change" + (
-            f"; unknown domains: {', '.join(unknown)}" if unknown else ""
+        protected = sorted(held.change.user.name for held in plan.protected)
+        return (
+            f"{found}; {plan.matched} directory users match by email, {len(plan.changes)} would change"
+            + (f", {len(protected)} protected ({', '.join(protected)}) would not" if protected else "")
+            + (f"; unknown domains: {', '.join(unknown)}" if unknown else "")
         )
 
 

@@ -17,6 +17,10 @@ Rules (docs/design.md, "Rules of the plan", states them for operators):
   reported, never changed;
 - OpenMetadata users whose emails are the same once case is ignored (`Ann@x.org` and `ann@x.org`, two accounts)
   are reported and none of them is changed: the directory cannot say which one it means.
+- a protected user is never changed: the account the sync runs as, admins (`isAdmin`, unless `protectAdmins` is
+  off) and the users `protectedUsers` names (by name or email, case-insensitively). The change the directory asks
+  for is planned as for anyone, then held back in `Plan.protected` with the reason, for the report
+  (docs/security.md, "Protected accounts").
 """
 
 from __future__ import annotations
@@ -52,18 +56,35 @@ class PlanRules:
     domain_mode: Literal["replace", "add"] = "replace"
     email_pattern: re.Pattern[str] | None = None
     allow_clear: bool = False
+    protect_admins: bool = True
+    protected_users: frozenset[str] = frozenset()
+    principal: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: UserUpdaterSettings) -> PlanRules:
+    def from_settings(cls, settings: UserUpdaterSettings, principal: str | None = None) -> PlanRules:
+        """`principal` is the name of the account the sync runs as (`/users/loggedInUser`)."""
         return cls(
             domain_mapping=settings.domain_mapping,
             domain_mode=settings.domain_mode,
             email_pattern=settings.email_pattern,
             allow_clear=settings.allow_clear,
+            protect_admins=settings.protect_admins,
+            protected_users=settings.protected_users,
+            principal=principal,
         )
 
     def in_scope(self, email: str) -> bool:
         return self.email_pattern is None or self.email_pattern.fullmatch(email) is not None
+
+    def protection(self, user: CatalogUser) -> str | None:
+        """Why `user` may not be changed, or None."""
+        if self.principal is not None and user.name.lower() == self.principal.lower():
+            return "the account this sync runs as; never changed"
+        if self.protect_admins and user.is_admin:
+            return "an OpenMetadata admin; admins are not changed unless protectAdmins is 'false'"
+        if user.name.lower() in self.protected_users or user.email in self.protected_users:
+            return "listed in protectedUsers; never changed"
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +97,18 @@ class SkippedField:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class ProtectedChange:
+    """A change the directory asks for on a protected user, held back, and why the user is protected."""
+
+    change: UserChange
+    reason: str
+
+
 @dataclass
 class Plan:
     changes: list[UserChange] = field(default_factory=list)
+    protected: list[ProtectedChange] = field(default_factory=list)
     unchanged: int = 0
     not_found: list[DirectoryUser] = field(default_factory=list)
     unknown_domains: Counter[str] = field(default_factory=Counter)
@@ -93,7 +123,7 @@ class Plan:
 
     @property
     def matched(self) -> int:
-        return self.unchanged + len(self.changes)
+        return self.unchanged + len(self.changes) + len(self.protected)
 
     @property
     def skipped_for_domain(self) -> int:
@@ -121,6 +151,19 @@ def check_safety_limits(plan: Plan, max_percent: float, max_count: int | None) -
             'reorganisation), review them and run again with a higher limit: maxChangePercent: "100" turns the '
             'share check off, maxChangeCount: "N" allows N users.'
         )
+
+
+def hold_back_protected(changes: list[UserChange], rules: PlanRules) -> tuple[list[UserChange], list[ProtectedChange]]:
+    """The changes that may be written, and those of protected users, held back with the reason."""
+    allowed: list[UserChange] = []
+    protected: list[ProtectedChange] = []
+    for change in changes:
+        reason = rules.protection(change.user)
+        if reason is None:
+            allowed.append(change)
+        else:
+            protected.append(ProtectedChange(change, reason))
+    return allowed, protected
 
 
 def _domain_key(user: DirectoryUser) -> frozenset[str]:
@@ -259,6 +302,7 @@ def build_plan(
         else:
             plan.changes.append(change)
     plan.shared_emails = {email: users for email, users in snapshot.shared_emails.items() if rules.in_scope(email)}
+    plan.changes, plan.protected = hold_back_protected(plan.changes, rules)
     listed = {person.email for person in directory}
     plan.unlisted = sorted(
         (user for email, user in snapshot.users_by_email.items() if email not in listed and rules.in_scope(email)),

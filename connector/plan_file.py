@@ -2,13 +2,21 @@
 
 A plan file is JSON and describes itself: format and version, when it was made, the directory it was read from
 (without credentials), the OpenMetadata server it was planned against, the fields and the options that shaped
-it, and per user the id, name, email, the entity version as read, and each field's old and new value (domains by
-id and FQN). Applying a plan reads no directory: it refuses a plan made for another server or other fields, and
-per user refuses a change whose user changed in OpenMetadata since the plan was made.
+it, how many users it matched, and per user the id, name, email, the entity version as read, and each field's old
+and new value (domains by id and FQN). Applying a plan reads no directory.
+
+A plan is applied only when its bytes have the SHA-256 digest the operator names in `applyPlanDigest`, which the
+run that wrote it printed: the binding to what was reviewed comes from the operator's config, never from the file
+(docs/security.md, "Plan files"). Then, before any write, the whole plan is refused when it was made for another
+server or other fields, or holds a value that a directory row could not carry (`directory.parse_rows` checks
+both); per user, a change whose user changed in OpenMetadata since the plan was made is held back.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex
+from connector.directory import parse_rows
 from connector.plan import Plan, UserChange
 from connector.private_file import PrivateFile
 from connector.settings import SyncField, UserUpdaterSettings
@@ -68,13 +77,16 @@ class PlanOptions(_Model):
 
 
 class PlanFile(_Model):
+    """Version 2 adds `matched` (for `maxChangePercent`); version 1 plans were applied without a digest."""
+
     format: Literal["openmetadata-user-updater/plan"] = FORMAT
-    format_version: Literal[1] = 1
+    format_version: Literal[2] = 2
     created_at: datetime
     directory_endpoint: str
     openmetadata_host: str
     fields: list[SyncField]
     options: PlanOptions
+    matched: int
     changes: list[PlannedUser]
 
 
@@ -120,21 +132,40 @@ def new_plan_file(
             row_filter={path: list(values) for path, values in settings.row_filter.items()},
             allow_clear=settings.allow_clear,
         ),
+        matched=plan.matched,
         changes=[planned_user(change, domains) for change in plan.changes],
     )
 
 
-def save(path: Path, plan_file: PlanFile) -> None:
-    """Write the file whole or not at all, so that a reviewer never signs off half a plan."""
+def digest(content: bytes) -> str:
+    """The digest `applyPlanDigest` names: SHA-256 of the file's exact bytes, as `sha256sum` prints it."""
+    return "sha256:" + hashlib.sha256(content).hexdigest()
+
+
+def save(path: Path, plan_file: PlanFile) -> str:
+    """Write the file whole or not at all, so that a reviewer never signs off half a plan; return its digest."""
+    text = plan_file.model_dump_json(by_alias=True, indent=2) + "\n"
     with PrivateFile(path) as file:
-        file.write(plan_file.model_dump_json(by_alias=True, indent=2) + "\n")
+        file.write(text)
+    return digest(text.encode("utf-8"))
 
 
-def load(path: Path) -> PlanFile:
+def load(path: Path, expected_digest: str) -> PlanFile:
+    """The plan in `path`, if its bytes have `expected_digest`; they are read once, so the bytes checked are the
+    bytes parsed."""
     try:
-        return PlanFile.model_validate_json(path.read_bytes())
+        content = path.read_bytes()
     except OSError as exc:
         raise PlanFileError(f"cannot read the plan file {path}: {exc.strerror}") from None
+    # The file's own digest is not shown: an operator must take the digest from the run that wrote the plan.
+    if not hmac.compare_digest(digest(content), expected_digest):
+        raise PlanFileError(
+            f"the plan file {path} is not the plan that applyPlanDigest names (its content changed since the run "
+            "that wrote it printed that digest, or the digest is another plan's); it is refused whole. Nothing "
+            "was written. Apply only a plan whose digest you took from the run that wrote it."
+        )
+    try:
+        return PlanFile.model_validate_json(content)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "the file"
@@ -143,8 +174,51 @@ def load(path: Path) -> PlanFile:
         ) from None
 
 
+def _user_problems(planned: PlannedUser, plan_file: PlanFile) -> list[str]:
+    """Why a planned user's change is not one a run of this connector could have planned, or nothing."""
+    problems = []
+    display_name, domains = planned.display_name, planned.domains
+    if display_name is None and domains is None:
+        problems.append("changes no field")
+    if display_name is not None and SyncField.DISPLAY_NAME not in plan_file.fields:
+        problems.append("changes displayName, which the plan's fields leave out")
+    if domains is not None and SyncField.DOMAINS not in plan_file.fields:
+        problems.append("changes domains, which the plan's fields leave out")
+    clears = (display_name is not None and display_name.new is None) or (domains is not None and not domains.new)
+    if clears and not plan_file.options.allow_clear:
+        problems.append("clears a value, and the plan was made without allowClear")
+    new_fqns = [ref.fqn for ref in domains.new] if domains is not None else []
+    row = {"email": planned.email, "displayName": display_name.new if display_name else None, "domain": new_fqns}
+    # The directory's own row checks, so that a plan carries nothing a directory row could not.
+    users, row_problems = parse_rows([row])
+    # A row problem's reason ends in what the directory read does with the row ("; ignored"): not shown here.
+    problems += [f"{problem.field} {problem.reason.partition(';')[0]}" for problem in row_problems]
+    if users and not row_problems:
+        parsed = users[0]
+        if parsed.email != planned.email:
+            problems.append("email is not in the form a directory row is read into")
+        if display_name is not None and parsed.display_name != display_name.new:
+            problems.append("displayName is not in the form a directory value is read into")
+        if tuple(new_fqns) != (parsed.domains or ()):
+            problems.append("domains are not in the form directory values are read into")
+    return problems
+
+
+def _plan_problems(plan_file: PlanFile) -> list[str]:
+    problems = []
+    repeated = [user_id for user_id, count in Counter(p.id for p in plan_file.changes).items() if count > 1]
+    if repeated:
+        problems.append(f"{len(repeated)} user id(s) appear more than once")
+    if not len(plan_file.changes) <= plan_file.matched:
+        problems.append(f"{len(plan_file.changes)} changes for {plan_file.matched} matched users")
+    for planned in plan_file.changes:
+        problems += [f"user {planned.name!r}: {problem}" for problem in _user_problems(planned, plan_file)]
+    return problems
+
+
 def check_applicable(plan_file: PlanFile, *, openmetadata_host: str, fields: frozenset[SyncField]) -> None:
-    """Refuse the whole plan when it was made for another server or for other fields."""
+    """Refuse the whole plan when it was made for another server or for other fields, or when a value in it is not
+    one the planner could have made from a directory row."""
     if plan_file.openmetadata_host.rstrip("/").lower() != openmetadata_host.rstrip("/").lower():
         raise PlanFileError(
             f"the plan was made for OpenMetadata at {plan_file.openmetadata_host}, and this run talks to "
@@ -156,6 +230,13 @@ def check_applicable(plan_file: PlanFile, *, openmetadata_host: str, fields: fro
         raise PlanFileError(
             f"the plan syncs the fields {planned}, and this run's `fields` are {configured}; set `fields` to "
             f"{planned!r} to apply it. Nothing was written."
+        )
+    problems = _plan_problems(plan_file)
+    if problems:
+        shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        raise PlanFileError(
+            f"the plan holds {len(problems)} change(s) that no run of this connector could have planned ({shown}); "
+            "it is refused whole. Nothing was written."
         )
 
 
@@ -171,6 +252,11 @@ def _change_from(planned: PlannedUser, user: CatalogUser | None, domains: Domain
     """The change to write now, or why the plan's change no longer applies."""
     if user is None:
         return "the user is no longer in OpenMetadata (deleted, or now a bot); not written"
+    if user.version == planned.version and (user.name, user.email) != (planned.name, planned.email):
+        raise PlanFileError(
+            f"the plan's user {planned.name!r} is not the OpenMetadata user with id {planned.id} at version "
+            f"{planned.version:g}; the plan is refused whole. Nothing was written."
+        )
     if user.version != planned.version:
         return (
             f"changed in OpenMetadata since the plan was made (version {planned.version:g} in the plan, "
@@ -181,6 +267,13 @@ def _change_from(planned: PlannedUser, user: CatalogUser | None, domains: Domain
         missing = [ref.fqn for ref in planned.domains.new if ref.id not in domains.by_id]
         if missing:
             return f"domain(s) {', '.join(missing)} no longer in OpenMetadata; not written"
+        renamed = [
+            f"{ref.fqn} (now {domains.by_id[ref.id].fqn})"
+            for ref in planned.domains.new
+            if domains.by_id[ref.id].fqn.lower() != ref.fqn.lower()
+        ]
+        if renamed:
+            return f"domain(s) {', '.join(renamed)} renamed in OpenMetadata since the plan was made; not written"
         targets = tuple(domains.by_id[ref.id] for ref in planned.domains.new)
     display_name = planned.display_name
     return UserChange(

@@ -23,6 +23,8 @@ class SyncReport:
     unlisted: int = 0
     skipped_for_domain: int = 0
     changed_since_plan: int = 0
+    protected: int = 0
+    plan_digest: str | None = None
     directory_requests: int = 0
     openmetadata_reads: int = 0
     openmetadata_writes: int = 0
@@ -41,6 +43,7 @@ class SyncReport:
             matched=plan.matched,
             unchanged=plan.unchanged,
             planned=len(plan.changes),
+            protected=len(plan.protected),
             not_found=len(plan.not_found),
             unlisted=len(plan.unlisted),
             skipped_for_domain=plan.skipped_for_domain,
@@ -50,9 +53,9 @@ class SyncReport:
     def summary(self) -> str:
         if self.from_plan_file:
             source = (
-                f"plan file: {self.planned + self.changed_since_plan} user(s) to change, "
+                f"plan file: {self.planned + self.changed_since_plan + self.protected} user(s) to change, "
                 f"{self.changed_since_plan} changed in OpenMetadata since the plan (not written); "
-                f"updated {self.updated}; planned {self.planned}"
+                f"updated {self.updated}; planned {self.planned}; protected {self.protected}"
             )
         else:
             source = (
@@ -60,10 +63,12 @@ class SyncReport:
                 f"duplicate rows {self.duplicate_rows}, conflicting emails {self.conflicting_emails}); "
                 f"filtered out {self.filtered}; matched {self.matched}; unchanged {self.unchanged}; "
                 f"updated {self.updated}; planned {self.planned}; not found in OpenMetadata {self.not_found}; "
-                f"unlisted by the directory {self.unlisted}; skipped for unknown domain {self.skipped_for_domain}"
+                f"unlisted by the directory {self.unlisted}; skipped for unknown domain {self.skipped_for_domain}; "
+                f"protected {self.protected}"
             )
         prefix = "DRY RUN, nothing written: " if self.dry_run else ""
+        plan = f'. Plan file written: applyPlanDigest "{self.plan_digest}"' if self.plan_digest else ""
         return (
             f"{prefix}{source}; failed {self.failed}. Requests: directory {self.directory_requests}, "
-            f"OpenMetadata reads {self.openmetadata_reads}, writes {self.openmetadata_writes}"
+            f"OpenMetadata reads {self.openmetadata_reads}, writes {self.openmetadata_writes}{plan}"
         )

@@ -43,6 +43,8 @@ ENV_VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 REPORT_SUFFIXES = (".jsonl", ".json", ".csv")
 
+PLAN_DIGEST = re.compile(r"[0-9a-f]{64}")
+
 
 def _new_file_path(value: Path | None) -> Path | None:
     if value is not None and not value.parent.is_dir():
@@ -285,11 +287,33 @@ class UserUpdaterSettings(BaseModel):
         Path | None,
         Field(
             description="Apply exactly this plan file (written by `planPath`) instead of reading the directory. "
-            "Refused whole if made for another OpenMetadata server or other `fields`; a user changed in "
-            "OpenMetadata since the plan was made is reported (`conflict`), not written. Not together with "
-            "`planPath`."
+            "Needs `applyPlanDigest`. Refused whole if made for another OpenMetadata server or other `fields`; a "
+            "user changed in OpenMetadata since the plan was made is reported (`conflict`), not written. Not "
+            "together with `planPath`."
         ),
     ] = None
+    apply_plan_digest: Annotated[
+        str | None,
+        Field(
+            description="The digest of the reviewed plan file, as the run that wrote it printed it "
+            "('sha256:' and 64 hex digits, the same as `sha256sum` of the file); required with applyPlan. A plan "
+            "whose bytes do not have this digest is refused whole (docs/security.md, 'Plan files')."
+        ),
+    ] = None
+    protect_admins: Annotated[
+        bool,
+        Field(
+            description="Never change OpenMetadata admins (isAdmin); the directory's values for them are reported "
+            "as warnings. 'false' syncs admins like everyone else (docs/security.md, 'Protected accounts')."
+        ),
+    ] = True
+    protected_users: Annotated[
+        frozenset[str],
+        Field(
+            description="Comma-separated OpenMetadata user names or emails that the sync never changes, e.g. "
+            "'alice,ops@example.com' (case-insensitive); the account the sync runs as is always protected."
+        ),
+    ] = frozenset()
     domain_mapping: Annotated[
         dict[str, str],
         Field(
@@ -409,7 +433,29 @@ class UserUpdaterSettings(BaseModel):
     def _one_plan_source(self) -> UserUpdaterSettings:
         if self.apply_plan is not None and self.plan_path is not None:
             raise ValueError("'applyPlan' applies a saved plan and 'planPath' saves a new one: set only one")
+        if (self.apply_plan is None) != (self.apply_plan_digest is None):
+            raise ValueError(
+                "'applyPlan' and 'applyPlanDigest' go together: the run that wrote the plan printed the digest to set "
+                "once the plan is reviewed"
+            )
         return self
+
+    @field_validator("apply_plan_digest", mode="before")
+    @classmethod
+    def _digest_form(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        digest = value.strip().lower().removeprefix("sha256:")
+        if not PLAN_DIGEST.fullmatch(digest):
+            raise ValueError("must be 'sha256:' and the 64 hex digits the run that wrote the plan printed")
+        return f"sha256:{digest}"
+
+    @field_validator("protected_users", mode="before")
+    @classmethod
+    def _parse_protected_users(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        return frozenset(part.strip().lower() for part in value.split(",") if part.strip())
 
     @field_validator("fields", mode="before")
     @classmethod

@@ -49,7 +49,7 @@ from typing import Any
 
 from connector import plan_file
 from connector.catalog import CatalogSnapshot, DomainIndex, load_snapshot
-from connector.change_report import Action, ChangeReport, change_rows, plan_rows, stale_rows
+from connector.change_report import Action, ChangeReport, change_rows, plan_rows, protected_rows, stale_rows
 from connector.check import ConnectionCheck
 from connector.compat import (
     AutomationWorkflow,
@@ -70,7 +70,15 @@ from connector.directory import DirectoryClient, DirectoryError, DirectoryRead
 from connector.http import redact_url
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, whoami
-from connector.plan import Plan, PlanRules, SafetyLimitError, UserChange, build_plan, check_safety_limits
+from connector.plan import (
+    Plan,
+    PlanRules,
+    SafetyLimitError,
+    UserChange,
+    build_plan,
+    check_safety_limits,
+    hold_back_protected,
+)
 from connector.privacy import email_shown
 from connector.report import SyncReport
 from connector.settings import UserUpdaterSettings
@@ -121,10 +129,11 @@ class UserUpdaterSource(Source):
             "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
         )
         check_permissions(self.api, principal, self.settings.fields)
+        rules = PlanRules.from_settings(self.settings, principal=principal.name)
         if self.settings.apply_plan is not None:
-            self._prepare_from_plan_file(self.settings.apply_plan)
+            self._prepare_from_plan_file(self.settings.apply_plan, rules)
         else:
-            self._prepare_from_directory()
+            self._prepare_from_directory(rules)
         if self.settings.dry_run:
             logger.info("Dry run: nothing will be written to OpenMetadata")
 
@@ -144,7 +153,7 @@ class UserUpdaterSource(Source):
         self._domains = snapshot.domains
         return snapshot
 
-    def _prepare_from_directory(self) -> None:
+    def _prepare_from_directory(self, rules: PlanRules) -> None:
         # The two reads ask two different servers and neither needs the other, so the catalog is snapshotted on a
         # worker thread while the directory is read here: a sync takes about the longer of the two reads rather
         # than their sum. A directory that cannot be read cancels the snapshot at its next page.
@@ -157,7 +166,7 @@ class UserUpdaterSource(Source):
                 cancel.set()
                 raise
             snapshot = snapshot_read.result()
-        self._plan_from(directory, snapshot)
+        self._plan_from(directory, snapshot, rules)
 
     def _read_directory(self) -> DirectoryRead:
         started = time.monotonic()
@@ -175,7 +184,7 @@ class UserUpdaterSource(Source):
         )
         return directory
 
-    def _plan_from(self, directory: DirectoryRead, snapshot: CatalogSnapshot) -> None:
+    def _plan_from(self, directory: DirectoryRead, snapshot: CatalogSnapshot, rules: PlanRules) -> None:
         users, problems = directory.users, directory.problems
         for problem in problems:
             logger.warning("%s", problem)
@@ -184,7 +193,7 @@ class UserUpdaterSource(Source):
             users,
             snapshot,
             self.settings.fields,
-            PlanRules.from_settings(self.settings),
+            rules,
             filtered_rows=frozenset(directory.filtered),
             unreadable=frozenset((problem.row, problem.field) for problem in problems),
         )
@@ -196,9 +205,9 @@ class UserUpdaterSource(Source):
             plan, directory_rows=directory.rows, invalid_rows=len(skipped_rows), dry_run=self.settings.dry_run
         )
         if self.settings.plan_path is not None:
-            self._save_plan(plan, self.settings.plan_path)
+            self.report.plan_digest = self._save_plan(plan, self.settings.plan_path)
 
-    def _save_plan(self, plan: Plan, path: Path) -> None:
+    def _save_plan(self, plan: Plan, path: Path) -> str:
         saved = plan_file.new_plan_file(
             plan,
             self._domains,
@@ -207,32 +216,61 @@ class UserUpdaterSource(Source):
             openmetadata_host=self._openmetadata_host,
             created_at=datetime.now(timezone.utc),
         )
-        plan_file.save(path, saved)
-        logger.info("Plan of %d user change(s) written to %s", len(saved.changes), path)
+        digest = plan_file.save(path, saved)
+        logger.info(
+            "Plan of %d user change(s) written to %s, digest %s. To apply it once reviewed, set in connectionOptions: "
+            'applyPlan: "%s" and applyPlanDigest: "%s"',
+            len(saved.changes),
+            path,
+            digest,
+            path,
+            digest,
+        )
+        return digest
 
-    def _prepare_from_plan_file(self, path: Path) -> None:
-        saved = plan_file.load(path)
+    def _prepare_from_plan_file(self, path: Path, rules: PlanRules) -> None:
+        # The settings require the digest with the plan.
+        saved = plan_file.load(path, self.settings.apply_plan_digest or "")
         plan_file.check_applicable(saved, openmetadata_host=self._openmetadata_host, fields=self.settings.fields)
         logger.info(
-            "Applying the plan %s (made %s from the directory at %s, %d user change(s)); the directory is not read",
+            "Applying the plan %s (digest %s as applyPlanDigest names; made %s from the directory at %s, %d user "
+            "change(s)); the directory is not read",
             path,
+            self.settings.apply_plan_digest,
             saved.created_at.isoformat(timespec="seconds"),
             saved.directory_endpoint,
             len(saved.changes),
         )
-        changes, self.stale = plan_file.changes_to_apply(saved, self._load_snapshot())
+        planned, self.stale = plan_file.changes_to_apply(saved, self._load_snapshot())
         for stale in self.stale:
             logger.warning("user %s: %s", stale.planned.name, stale.reason)
             self.status.warning(f"user {stale.planned.name}", stale.reason)
-        self.plan = Plan(changes=changes)
+        changes, protected = hold_back_protected(planned, rules)
+        # The plan's matched users (stale ones count as unchanged), so that maxChangePercent means what it meant when
+        # the plan was made.
+        plan = Plan(changes=changes, protected=protected, unchanged=saved.matched - len(changes) - len(protected))
+        self._report_protected(plan)
+        self._check_safety_limits(plan)
+        self.plan = plan
         self.report = SyncReport(
             planned=len(changes),
             changed_since_plan=len(self.stale),
+            protected=len(protected),
             dry_run=self.settings.dry_run,
             from_plan_file=True,
         )
 
+    def _report_protected(self, plan: Plan) -> None:
+        for held in plan.protected:
+            message = (
+                f"user {held.change.user.name} is protected ({held.reason}): the directory's values are not "
+                f"applied ({describe_change(held.change, self._domains)})"
+            )
+            logger.warning(message)
+            self.status.warning(f"user {held.change.user.name}", message)
+
     def _report_plan(self, plan: Plan) -> None:
+        self._report_protected(plan)
         for value, count in plan.unknown_domains.items():
             message = f"domain {value!r} has no Domain entity in OpenMetadata; {count} user(s) keep their domains"
             logger.warning(message)
@@ -301,6 +339,7 @@ class UserUpdaterSource(Source):
             if report is not None:
                 report.write(plan_rows(self.plan))
                 report.write(stale_rows(self.stale))
+                report.write(protected_rows(self.plan.protected, self._domains))
             yield from self._write_changes(self.plan.changes, report)
             self.report.directory_requests = self.directory.requests_sent
             self.report.openmetadata_reads = self.api.reads

@@ -32,7 +32,8 @@ wait_for "The sandbox" "$OM/v1/system/version" "$DEMO/sandbox.log"
 wait_for "The directory server" "http://localhost:$DIRECTORY_PORT/graphql" "$DEMO/directory.log"
 
 # The shipped workflow, pointed at these ports. Every demo user differs from the directory, so the first sync
-# changes 3 of 3 users: a backfill, which the default safety limit (maxChangePercent 20) would stop.
+# changes 2 of 3 matched users: a backfill, which the default safety limit (maxChangePercent 20) would stop. The
+# third is `admin`, an OpenMetadata admin: protected by default, reported as a warning and never changed.
 CONFIG="$DEMO/user_updater.yaml"
 "$BIN/python" - "$OM" "http://localhost:$DIRECTORY_PORT" "$CONFIG" <<'PY'
 import sys, yaml

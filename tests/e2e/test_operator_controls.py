@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
+from connector import plan_file
 from tests.e2e.conftest import Sandbox, run_ingest
-from tests.e2e.test_sync import DEMO_USERS, closed_port, own_domains, versions
+from tests.e2e.test_sync import closed_port, own_domains, versions
 
 StartDirectory = Callable[[list[dict[str, Any]] | None], str]
 
@@ -51,10 +52,11 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
         maxChangePercent="20",
     )
     assert dry.returncode == 0, dry.output
-    assert "A real run would stop here. Safety limit: the plan changes 3 of 3 matched users" in dry.output
+    assert "A real run would stop here. Safety limit: the plan changes 2 of 3 matched users" in dry.output
     assert versions(sandbox) == before
     assert "DRY RUN, nothing written:" in dry.summary()
-    assert "updated 0; planned 3;" in dry.summary()
+    assert "updated 0; planned 2;" in dry.summary()
+    assert "protected 1" in dry.summary()
     assert "unlisted by the directory 1;" in dry.summary()
     assert "writes 0" in dry.summary()
     assert "Dry run, not written: user brian_smith7: displayName 'Brian' -> 'Brian Smith'" in dry.output
@@ -63,6 +65,7 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     assert by_user_field(rows)[("brian_smith7", "domains")] == ("Marketing", "Finance", "update")
     assert by_user_field(rows)[("aaron_johnson0", "domains")] == ("", "Marketing", "update")
     assert by_user_field(rows)[("user-sync", "")] == ("", "", "unlisted")
+    assert by_user_field(rows)[("admin", "domains")] == ("Marketing", "Finance", "protected")
     assert {row["email"] for row in rows if row["user"] == "brian_smith7"} == {"brian_smith7@gmail.com"}
 
     plan = json.loads(plan_path.read_text())
@@ -72,14 +75,17 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     assert plan["fields"] == ["displayName", "domains"]
     assert plan["options"]["domainMode"] == "replace"
     planned = {change["name"]: change for change in plan["changes"]}
-    assert sorted(planned) == sorted(DEMO_USERS)
+    assert sorted(planned) == ["aaron_johnson0", "brian_smith7"]  # admin is protected
+    digest = plan_file.digest(plan_path.read_bytes())
+    assert f'applyPlanDigest: "{digest}"' in dry.output
     assert planned["brian_smith7"]["version"] == before["brian_smith7"]
     assert [ref["fqn"] for ref in planned["brian_smith7"]["domains"]["new"]] == ["Finance"]
 
     # A plan made against another server is refused whole.
     foreign = tmp_path / "foreign-plan.json"
     foreign.write_text(json.dumps({**plan, "openmetadataHost": "https://openmetadata.example.com/api"}))
-    refused = run_ingest(tmp_path, sandbox, endpoint, token, applyPlan=str(foreign))
+    foreign_digest = plan_file.digest(foreign.read_bytes())
+    refused = run_ingest(tmp_path, sandbox, endpoint, token, applyPlan=str(foreign), applyPlanDigest=foreign_digest)
     assert refused.returncode != 0
     assert "the plan was made for OpenMetadata at https://openmetadata.example.com/api" in refused.output
     assert versions(sandbox) == before
@@ -94,26 +100,40 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     nowhere = f"http://127.0.0.1:{closed_port()}/graphql"
     preview_report = tmp_path / "preview.jsonl"
     preview = run_ingest(
-        tmp_path, sandbox, nowhere, token, applyPlan=str(plan_path), dryRun="true", reportPath=str(preview_report)
+        tmp_path,
+        sandbox,
+        nowhere,
+        token,
+        applyPlan=str(plan_path),
+        applyPlanDigest=digest,
+        dryRun="true",
+        reportPath=str(preview_report),
     )
     assert preview.returncode == 0, preview.output
     assert versions(sandbox) == edited
     assert {row["user"]: row["action"] for row in jsonl_rows(preview_report)} == {
-        "admin": "update",
         "brian_smith7": "update",
         "aaron_johnson0": "conflict",
     }
 
     applied_report = tmp_path / "applied.jsonl"
-    applied = run_ingest(tmp_path, sandbox, nowhere, token, applyPlan=str(plan_path), reportPath=str(applied_report))
+    applied = run_ingest(
+        tmp_path,
+        sandbox,
+        nowhere,
+        token,
+        applyPlan=str(plan_path),
+        applyPlanDigest=digest,
+        reportPath=str(applied_report),
+    )
     assert applied.returncode == 0, applied.output
-    assert "1 changed in OpenMetadata since the plan (not written); updated 2; planned 2; failed 0" in (
+    assert "1 changed in OpenMetadata since the plan (not written); updated 1; planned 1; protected 0; failed 0" in (
         applied.summary()
     )
     assert "Requests: directory 0," in applied.summary()
     brian, admin, aaron = (sandbox.user(name) for name in ("brian_smith7", "admin", "aaron_johnson0"))
     assert (brian["displayName"], own_domains(brian)) == ("Brian Smith", ["Finance"])
-    assert (admin["displayName"], own_domains(admin)) == ("Admin User", ["Finance"])
+    assert (admin.get("displayName"), own_domains(admin)) == (None, ["Marketing"])  # protected, never planned
     assert (aaron["displayName"], own_domains(aaron), aaron["version"]) == ("Aaron J.", [], edited["aaron_johnson0"])
     rows_applied = jsonl_rows(applied_report)
     assert by_user_field(rows_applied)[("brian_smith7", "domains")] == (["Marketing"], ["Finance"], "updated")

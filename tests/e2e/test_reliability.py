@@ -30,7 +30,15 @@ CORPUS = json.loads((Path(__file__).resolve().parents[1] / "data" / "bad_directo
 # Quick retries, so that faults past the budget cost seconds, not minutes.
 # Fault scripts are sequences ("ok, then 503 three times"): one write at a time keeps each script on the user it
 # names. Overlapping writes are tested in test_scale.py.
-FAST = {"maxRetries": "2", "retryBackoffSeconds": "0", "maxRetryWaitSeconds": "1", "writeConcurrency": "1"}
+# The fault scripts are written for three writable users, so the demo's admin is synced here (protected accounts are
+# tested in test_plans_and_protected_accounts.py).
+FAST = {
+    "maxRetries": "2",
+    "retryBackoffSeconds": "0",
+    "maxRetryWaitSeconds": "1",
+    "writeConcurrency": "1",
+    "protectAdmins": "false",
+}
 
 
 def state(sandbox: Sandbox) -> dict[str, tuple[str | None, list[str]]]:
@@ -162,12 +170,12 @@ def test_safety_limit_stops_a_mass_change_before_any_write(
         start_directory(None),
         sandbox.token("user-sync"),
         maxChangePercent="50",
-        maxChangeCount="2",
+        maxChangeCount="1",
     )
     assert run.returncode != 0
     assert (
-        "Safety limit: the plan changes 3 of 3 matched users (100%), more than maxChangePercent 50% and more than "
-        "maxChangeCount 2. Nothing was written."
+        "Safety limit: the plan changes 2 of 3 matched users (67%), more than maxChangePercent 50% and more than "
+        "maxChangeCount 1. Nothing was written."
     ) in run.output
     assert 'maxChangePercent: "100" turns the share check off' in run.output
     assert "Planned: user brian_smith7: displayName 'Brian' -> 'Brian Smith'" in run.output
@@ -187,9 +195,10 @@ def test_a_run_over_the_whole_bad_data_corpus_warns_per_row_and_ends_with_a_repo
     assert "2 directory rows for clash@example.com disagree" in run.output
     summary = run.summary()
     assert f"directory users read {len(CORPUS)} (invalid rows 12, duplicate rows 1, conflicting emails 1)" in summary
-    assert "matched 3; unchanged 0; updated 3;" in summary
+    assert "matched 3; unchanged 0; updated 2;" in summary
+    assert "protected 1" in summary
     assert state(sandbox) == {
-        "admin": (None, ["Finance"]),  # null displayName in the directory: nothing erased
+        "admin": (None, ["Marketing"]),  # an admin: protected
         "aaron_johnson0": (None, ["Marketing"]),  # empty displayName: nothing erased
         "brian_smith7": ("Brian Smith", ["Finance"]),
     }

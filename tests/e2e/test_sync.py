@@ -16,8 +16,10 @@ from metadata.workflow.metadata import MetadataWorkflow
 from tests.e2e.conftest import Sandbox, run_ingest, workflow_config
 
 DEMO_USERS = ("admin", "aaron_johnson0", "brian_smith7")
+# The demo directory names `admin`, an OpenMetadata admin: protected by default, it keeps its seeded values.
+PROTECTED = ("admin",)
 EXPECTED = {
-    "admin": ("Admin User", ["Finance"]),
+    "admin": (None, ["Marketing"]),
     "aaron_johnson0": ("Aaron Johnson", ["Marketing"]),
     "brian_smith7": ("Brian Smith", ["Finance"]),
 }
@@ -50,12 +52,14 @@ def test_first_run_syncs_the_demo_users_and_second_run_writes_nothing(
 
     first = run_ingest(tmp_path, sandbox, endpoint, token)
     assert first.returncode == 0, first.output
-    assert "updated 3;" in first.summary()
-    assert "writes 3" in first.summary()
+    assert "updated 2;" in first.summary()
+    assert "protected 1;" in first.summary()
+    assert "writes 2" in first.summary()
+    assert "user admin is protected (an OpenMetadata admin; admins are not changed unless protectAdmins" in first.output
     assert "user brian_smith7: displayName 'Brian' -> 'Brian Smith'; domains [Marketing] -> [Finance]" in first.output
     after = {name: sandbox.user(name) for name in DEMO_USERS}
     for name, (display_name, domains) in EXPECTED.items():
-        assert after[name]["displayName"] == display_name
+        assert after[name].get("displayName") == display_name
         assert own_domains(after[name]) == domains
         for key in UNTOUCHED:
             assert after[name].get(key) == before[name].get(key), f"{name}.{key} changed"
@@ -107,7 +111,7 @@ def test_relay_paging_at_debug_level_reads_every_page_and_leaks_no_secret(
         graphqlHeaders=f'{{"Authorization": "Bearer {directory_secret}"}}',
     )
     assert run.returncode == 0, run.output
-    assert "updated 3;" in run.summary()
+    assert "updated 2;" in run.summary()
     assert "Requests: directory 3," in run.summary()  # the introspection check, then two pages
     assert "DEBUG" in run.output
     assert token not in run.output
@@ -128,8 +132,8 @@ def test_a_user_deleted_between_read_and_write_fails_alone_as_a_failed_record(
     assert [failure.name for failure in status.failures] == ["user brian_smith7"]
     assert "HTTP 404" in status.failures[0].error
     assert token not in status.failures[0].error
-    assert sorted(status.updated_records) == ["User [aaron_johnson0]", "User [admin]"]
-    assert sandbox.user("admin")["displayName"] == "Admin User"
+    assert sorted(status.updated_records) == ["User [aaron_johnson0]"]
+    assert sandbox.user("admin").get("displayName") is None  # protected
     assert sandbox.user("aaron_johnson0")["displayName"] == "Aaron Johnson"
     with pytest.raises(WorkflowExecutionError):
         workflow.raise_from_status()  # successThreshold 100: `metadata ingest` would exit non-zero

@@ -1,10 +1,11 @@
 """The operator's plan rules: domain mapping, add mode, filters, allowClear and unlisted users."""
 
 import re
+from dataclasses import replace
 
 from connector.catalog import CatalogUser
 from connector.directory import DirectoryUser
-from connector.plan import PlanRules, UserChange, build_plan
+from connector.plan import PlanRules, UserChange, build_plan, check_safety_limits, hold_back_protected
 from connector.settings import SyncField
 from tests.unit.test_plan import AARON, ADMIN, BOTH, BRIAN, FINANCE, MARKETING, person, snapshot
 
@@ -94,3 +95,58 @@ def test_allow_clear_leaves_empty_users_and_unreadable_values_alone() -> None:
     )
     assert plan.changes == []
     assert plan.unchanged == 2
+
+
+PROTECTED_DIRECTORY = [
+    person(1, "admin@open-metadata.org", "Someone Else", "Marketing"),
+    person(2, "aaron_johnson0@gmail.com", "Aaron Johnson", "Marketing"),
+    person(3, "brian_smith7@gmail.com", "Brian Smith", "Finance"),
+]
+
+
+def test_the_syncs_own_account_admins_and_listed_users_are_held_back_with_the_reason() -> None:
+    root = replace(ADMIN, is_admin=True)
+    catalog = snapshot(BRIAN, AARON, root)
+    plan = build_plan(PROTECTED_DIRECTORY, catalog, BOTH, PlanRules(principal="Aaron_Johnson0"))
+    assert [change.user.name for change in plan.changes] == ["brian_smith7"]
+    assert [(held.change, held.reason) for held in plan.protected] == [
+        (
+            UserChange(root, display_name="Someone Else", domains=(MARKETING,)),
+            "an OpenMetadata admin; admins are not changed unless protectAdmins is 'false'",
+        ),
+        (
+            UserChange(AARON, display_name="Aaron Johnson", domains=(MARKETING,)),
+            "the account this sync runs as; never changed",
+        ),
+    ]
+    assert (plan.matched, plan.unchanged) == (3, 0)
+
+    listed = PlanRules(protect_admins=False, protected_users=frozenset({"brian_smith7@gmail.com", "admin"}))
+    plan = build_plan(PROTECTED_DIRECTORY, catalog, BOTH, listed)
+    assert [change.user.name for change in plan.changes] == ["aaron_johnson0"]
+    assert {held.change.user.name: held.reason for held in plan.protected} == {
+        "admin": "listed in protectedUsers; never changed",
+        "brian_smith7": "listed in protectedUsers; never changed",
+    }
+
+    unprotected = build_plan(PROTECTED_DIRECTORY, catalog, BOTH, PlanRules(protect_admins=False))
+    assert [change.user.name for change in unprotected.changes] == ["admin", "aaron_johnson0", "brian_smith7"]
+
+
+def test_a_protected_user_the_directory_agrees_with_is_just_unchanged() -> None:
+    root = replace(ADMIN, is_admin=True)
+    plan = build_plan([person(1, "admin@open-metadata.org", "Admin User", "Finance")], snapshot(root), BOTH)
+    assert (plan.changes, plan.protected, plan.unchanged) == ([], [], 1)
+
+
+def test_protected_changes_do_not_count_against_the_safety_limits() -> None:
+    catalog = snapshot(BRIAN, AARON, replace(ADMIN, is_admin=True))
+    plan = build_plan(PROTECTED_DIRECTORY, catalog, BOTH, PlanRules(principal="aaron_johnson0"))
+    check_safety_limits(plan, max_percent=34, max_count=1)
+
+
+def test_held_back_changes_from_a_plan_file_follow_the_same_rules() -> None:
+    changes = [UserChange(BRIAN, display_name="B"), UserChange(replace(ADMIN, is_admin=True), display_name="A")]
+    allowed, protected = hold_back_protected(changes, PlanRules())
+    assert allowed == changes[:1]
+    assert [held.change for held in protected] == changes[1:]

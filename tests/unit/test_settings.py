@@ -186,6 +186,7 @@ def test_operator_controls_are_typed(tmp_path: Path) -> None:
         dryRun="true",
         reportPath=str(tmp_path / "report.csv"),
         applyPlan=str(plan),
+        applyPlanDigest="SHA256:" + "AB" * 32,
         domainMapping='{"FIN": "Finance", " hr ": "People.HR"}',
         domainMode="add",
         emailPattern=r".*@example\.com",
@@ -201,6 +202,14 @@ def test_operator_controls_are_typed(tmp_path: Path) -> None:
     assert settings.row_filter == {"status": ("ACTIVE",), "level": ("1", "2")}
     assert parse().dry_run is False
     assert parse().domain_mode == "replace"
+    assert settings.apply_plan_digest == "sha256:" + "ab" * 32
+
+
+def test_admins_are_protected_unless_the_operator_says_otherwise() -> None:
+    assert (parse().protect_admins, parse().protected_users) == (True, frozenset())
+    settings = parse(protectAdmins="false", protectedUsers=" Alice , OPS@example.com,,")
+    assert settings.protect_admins is False
+    assert settings.protected_users == {"alice", "ops@example.com"}
 
 
 @pytest.mark.parametrize(
@@ -216,6 +225,9 @@ def test_operator_controls_are_typed(tmp_path: Path) -> None:
         ({"emailPattern": "(unclosed"}, "'emailPattern': Value error, is not a regular expression"),
         ({"rowFilter": '{"status": {"a": 1}}'}, "'rowFilter': Value error, the value for 'status' must be"),
         ({"applyPlan": __file__, "planPath": "p.json"}, "set only one"),
+        ({"applyPlan": __file__}, "'applyPlan' and 'applyPlanDigest' go together"),
+        ({"applyPlanDigest": "sha256:" + "0" * 64}, "'applyPlan' and 'applyPlanDigest' go together"),
+        ({"applyPlan": __file__, "applyPlanDigest": "sha256:abc"}, "'applyPlanDigest': Value error, must be 'sha256:'"),
     ],
 )
 def test_operator_control_errors_name_the_key(options: dict[str, str], message: str) -> None:
