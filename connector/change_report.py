@@ -28,12 +28,10 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
-from connector.plan import Plan
-from connector.plan_file import DomainRef, PlannedUser, StaleChange
-from connector.private_file import PrivateFile
 from connector.catalog import DomainIndex
 from connector.plan import Plan, ProtectedChange
 from connector.plan_file import DomainRef, PlannedUser, StaleChange, planned_user
+from connector.private_file import PrivateFile
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
 
