@@ -8,6 +8,7 @@ but not its REST client, which hides PATCH failures, retries only 504 and has no
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -20,24 +21,40 @@ from connector.http import build_session, describe_request_error
 from connector.settings import UserUpdaterSettings
 
 JSON_PATCH = "application/json-patch+json"
+# The longest server reason quoted in an error: enough for any message OpenMetadata writes for a person to read.
+REASON_CHARS = 300
+# A JSON object or array quoted in a message: JSON-P's pointer errors quote the whole entity they walked
+# ("'{...the user...}' contains no value for name 'displayName'"). Greedy, so a quote inside the JSON is covered.
+_QUOTED_JSON = re.compile(r"'[{\[].*[}\]]'", re.DOTALL)
+ENTITY_OMITTED = "'<entity JSON omitted>'"
 
 
 class OpenMetadataError(Exception):
-    """A request to OpenMetadata failed; `status` is the HTTP status, or None when no answer came."""
+    """A request to OpenMetadata failed; `status` is the HTTP status, or None when no answer came; `reason` is the
+    server's own message (see `server_reason`), empty when none came."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
+
+
+def server_reason(text: str) -> str:
+    """A server's message fit for one log line: any quoted entity JSON replaced, whitespace collapsed, length
+    bounded. People's records never reach a log or an exception text through it."""
+    one_line = " ".join(_QUOTED_JSON.sub(ENTITY_OMITTED, text).split())
+    return one_line if len(one_line) <= REASON_CHARS else one_line[: REASON_CHARS - 3] + "..."
 
 
 def _server_message(response: requests.Response) -> str:
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200].strip() or response.reason
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
-    return json.dumps(body)[:200]
+        return server_reason(response.text) or response.reason
+    if isinstance(body, dict) and isinstance(body.get("message"), str) and body["message"]:
+        return server_reason(body["message"])
+    # An error body without OpenMetadata's message (a proxy's, say) is not quoted: it may be any document.
+    return response.reason
 
 
 class OpenMetadataApi:
@@ -78,9 +95,9 @@ class OpenMetadataApi:
         except requests.RequestException as exc:
             raise OpenMetadataError(f"{method} {path}: {describe_request_error(exc)}") from None
         if response.status_code >= 400:
+            reason = _server_message(response)
             raise OpenMetadataError(
-                f"{method} {path}: HTTP {response.status_code}: {_server_message(response)}",
-                status=response.status_code,
+                f"{method} {path}: HTTP {response.status_code}: {reason}", status=response.status_code, reason=reason
             )
         try:
             return response.json()
