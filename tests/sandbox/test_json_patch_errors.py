@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,7 +77,10 @@ def test_a_test_of_a_removed_member_fails_in_the_pointer_code(mode: tuple[int, S
 def test_a_test_past_the_end_of_a_shrunk_list_fails_in_the_pointer_code(mode: tuple[int, Sandbox]) -> None:
     status, sandbox = mode
     user = sandbox.new_user()
-    ops = [{"op": "test", "path": "/domains/0/id", "value": "d"}, {"op": "add", "path": "/domains", "value": []}]
+    ops: list[dict[str, Any]] = [
+        {"op": "test", "path": "/domains/0/id", "value": "d"},
+        {"op": "add", "path": "/domains", "value": []},
+    ]
     response = sandbox.patch("user-sync", user["id"], ops)
     assert response.status_code == status
     assert response.json() == expected(
