@@ -12,11 +12,11 @@ writer handles by reading the user again (connector/writer.py).
 
 A plain 500 is retried on reads only. OpenMetadata answers any exception it did not expect with 500, and on a read
 that is mostly a passing backend failure (a lost database connection, a search-engine timeout), while a read that
-fails the same way every time costs one retry budget once, since the run stops at its first failed read. On a PATCH,
+fails the same way every time costs one retry budget once, since a failed snapshot read stops the run. On a PATCH,
 a 500 is most often deterministic (a failed `test` before PR #28316, an updater's error) and a retry would only
 repeat it, up to the whole budget per user (about 15 s per conflict with the defaults); the user fails instead and
 the next run writes it. The connector's reads are OpenMetadata's GETs and the directory's GraphQL query, sent as a
-POST; OpenMetadata is only ever PATCHed.
+POST; its only writes are PATCHes to OpenMetadata.
 """
 
 from __future__ import annotations
