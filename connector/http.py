@@ -3,6 +3,20 @@
 The SDK's REST client retries only 504 (sleeping 30-90 s), turns 429 into a 60 s ban of the path, and has no
 timeout; an unattended sync needs bounded, predictable behaviour instead, so both servers are reached through
 `requests` sessions configured here.
+
+What is retried, with exponential backoff: a connection that could not be made or was lost, a read that timed out,
+429 (honouring Retry-After) and the gateway answers 502, 503 and 504, which a proxy or a restarting server gives and
+which pass. Every other status is the server's considered answer and comes back at once: a 4xx repeats as long as
+the request does, and so does a failed JSON Patch `test` (400, 422 or 500 depending on the release), which the
+writer handles by reading the user again (connector/writer.py).
+
+A plain 500 is retried on reads only. OpenMetadata answers any exception it did not expect with 500, and on a read
+that is mostly a passing backend failure (a lost database connection, a search-engine timeout), while a read that
+fails the same way every time costs one retry budget once, since a failed snapshot read stops the run. On a PATCH,
+a 500 is most often deterministic (a failed `test` before PR #28316, an updater's error) and a retry would only
+repeat it, up to the whole budget per user (about 15 s per conflict with the defaults); the user fails instead and
+the next run writes it. The connector's reads are OpenMetadata's GETs and the directory's GraphQL query, sent as a
+POST; its only writes are PATCHes to OpenMetadata.
 """
 
 from __future__ import annotations
@@ -17,6 +31,8 @@ from urllib3 import exceptions as urllib3_errors
 from urllib3.util.retry import Retry
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Methods on which a 500 is final (see the module docstring).
+NO_RETRY_OF_500 = frozenset({"PATCH"})
 
 
 class BoundedRetry(Retry):
@@ -40,6 +56,11 @@ class BoundedRetry(Retry):
     def get_backoff_time(self) -> float:
         return min(super().get_backoff_time(), self.max_wait)
 
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if status_code == 500 and method.upper() in NO_RETRY_OF_500:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
+
 
 def build_session(
     *,
@@ -49,13 +70,12 @@ def build_session(
     verify: bool | str = True,
     connections: int = 16,
 ) -> requests.Session:
-    """A session that retries connection errors, read timeouts, 429 and 5xx with exponential backoff.
+    """A session that retries as the module docstring says, with exponential backoff.
 
     `connections` is the number of keep-alive connections kept per host: at least the number of threads that
     use the session, or urllib3 discards (and logs) the surplus connections and opens new ones per request.
 
-    PATCH is retried too: the connector's patches only set values (`add`), so replaying one that the server
-    applied before the answer was lost leaves the same result.
+    A PATCH whose answer was lost is sent again: the writer's patches are safe to resend (connector/writer.py).
     """
     retry = BoundedRetry(
         total=max_retries,

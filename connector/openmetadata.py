@@ -8,6 +8,7 @@ but not its REST client, which hides PATCH failures, retries only 504 and has no
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -21,24 +22,37 @@ from connector.settings import UserUpdaterSettings
 from connector.texts import server_text
 
 JSON_PATCH = "application/json-patch+json"
+# A JSON object or array quoted in a message: JSON-P's pointer errors quote the whole entity they walked
+# ("'{...the user...}' contains no value for name 'displayName'"). Greedy, so a quote inside the JSON is covered.
+_QUOTED_JSON = re.compile(r"'[{\[].*[}\]]'", re.DOTALL)
+ENTITY_OMITTED = "'<entity JSON omitted>'"
 
 
 class OpenMetadataError(Exception):
-    """A request to OpenMetadata failed; `status` is the HTTP status, or None when no answer came."""
+    """A request to OpenMetadata failed; `status` is the HTTP status, or None when no answer came; `reason` is the
+    server's own message (see `server_reason`), empty when none came."""
 
-    def __init__(self, message: str, status: int | None = None) -> None:
+    def __init__(self, message: str, status: int | None = None, reason: str = "") -> None:
         super().__init__(message)
         self.status = status
+        self.reason = reason
+
+
+def server_reason(text: str) -> str:
+    """A server's message fit for one log line (`connector.texts.server_text`), any quoted entity JSON replaced
+    first: people's records never reach a log or an exception text through it."""
+    return server_text(_QUOTED_JSON.sub(ENTITY_OMITTED, text))
 
 
 def _server_message(response: requests.Response, body: bytes) -> str:
     try:
         answer = parse_json(body)
     except (ValueError, AnswerError):
-        return server_text(body[:1000].decode("utf-8", "replace") or str(response.reason))
-    if isinstance(answer, dict) and answer.get("message"):
-        return server_text(str(answer["message"]))
-    return server_text(body[:1000].decode("utf-8", "replace"))
+        return server_reason(body[:1000].decode("utf-8", "replace")) or str(response.reason)
+    if isinstance(answer, dict) and isinstance(answer.get("message"), str) and answer["message"]:
+        return server_reason(answer["message"])
+    # An error body without OpenMetadata's message (a proxy's, say) is not quoted: it may be any document.
+    return str(response.reason)
 
 
 class OpenMetadataApi:
@@ -87,9 +101,9 @@ class OpenMetadataApi:
                 f"{method} {path}: HTTP {response.status_code}: {exc}", response.status_code
             ) from None
         if response.status_code >= 400 or response.is_redirect:
+            reason = _server_message(response, body)
             raise OpenMetadataError(
-                f"{method} {path}: HTTP {response.status_code}: {_server_message(response, body)}",
-                status=response.status_code,
+                f"{method} {path}: HTTP {response.status_code}: {reason}", status=response.status_code, reason=reason
             )
         try:
             return parse_json(body)

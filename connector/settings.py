@@ -207,7 +207,8 @@ class UserUpdaterSettings(BaseModel):
         Field(
             ge=0,
             le=20,
-            description="Retries of a request after a connection error, a timeout, 429 or 5xx, to either server.",
+            description="Retries of a request after a connection error, a timeout, 429, 502, 503 or 504 (and 500 "
+            "on reads), to either server; see connector/http.py.",
         ),
     ] = 5
     retry_backoff_seconds: Annotated[

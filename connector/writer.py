@@ -2,12 +2,31 @@
 the plan read, then a check of what the server kept.
 
 Why PATCH and nothing else, which values the `test` operations guard (and the two gaps JSON Patch leaves), and what
-happens when a test fails: docs/design.md, "The write path", says it once.
+happens when a test fails: docs/design.md, "The write path", says it once. How a failed test is recognised, and why
+resending a patch is safe, is this module's own business:
+
+A failed test writes nothing, and OpenMetadata says so differently by release and JSON-P library
+(docs/openmetadata-notes.md, "Writing users"): HTTP 500 wrapping Apache Johnzon's `JsonPatch.Operation.TEST fails!
+Values are not equal` before PR #28316, HTTP 400 (or 422) with Eclipse Parsson's `The JSON Patch operation 'test'
+failed for path '/displayName' and value ...` after it; and a tested member that is gone meanwhile (a display name
+removed, a domain list that shrank) fails in the JSON Pointer code instead (Johnzon: `'{<the user>}' contains no
+value for name 'displayName'`, `... contains no element for index 2`; Parsson: `Non-existing name/value pair in the
+object for key displayName`, `An array item index is out of range. Index: 2, Size: 1`). `failed_test` recognises
+exactly these on 400, 422 or 500, and only on a member the patch tested; any other answer is an ordinary failure.
+The HTTP layer never retries them (connector/http.py). The user is then read again and the change re-planned from
+the directory's values: written once more if still needed (the overwritten value is logged), dropped if the user
+now holds them, and failed if the user changes again in between.
+
+Resending: a PATCH whose answer was lost (a dropped connection, a read timeout) is sent again by the HTTP layer.
+That is safe because every patch is guarded: if the first one was applied, the resent one's tests no longer hold
+and it fails as a conflict, after which the user is read again and found holding the directory's values; a patch
+without tests (nothing was there to test) only `add`s values, which applied twice leave the same user.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
@@ -22,8 +41,31 @@ from connector.plan import UserChange
 
 logger = logging.getLogger("metadata.Ingestion")
 
-# The text Apache Johnzon (OpenMetadata's JSON-P implementation) gives a failing `test`, inside a 500.
-TEST_FAILED_MARKER = "TEST fails"
+# The statuses a failed JSON Patch `test` comes back with: 500 before PR #28316, 400 after it, 422 in the 2.0 SDK's
+# own reading (metadata/sdk/entities/settings.py).
+TEST_FAILED_STATUSES = frozenset({400, 422, 500})
+# OpenMetadata's wrapper around an exception it did not expect (CatalogGenericExceptionMapper, a 500).
+_UNHANDLED = re.compile(r"^An exception with message \[(?P<inner>.*)\] was thrown while processing request\.?$", re.S)
+# Johnzon's text names no path; Parsson's (and GlassFish's before it) may.
+_VALUES_DIFFER = re.compile(
+    r"^JsonPatch\.?Operation\.TEST fails! Values are not equal$"
+    r"|^The JSON Patch operation 'test' failed(?: for path '(?P<path>[^']*)'.*)?$",
+    re.S,
+)
+# A member the pointer walked to is gone: Johnzon (`contains no value for name`), Parsson on the way
+# (`contains no mapping for the name`) and at the end (`Non-existing name/value pair`).
+_MEMBER_GONE = re.compile(
+    r"contains no value for name '(?P<name>[^']*)'$"
+    r"|contains no mapping for the name '(?P<mapped>[^']*)'$"
+    r"|^Non-existing name/value pair in the object for key (?P<key>.*)$",
+    re.S,
+)
+# An array index past the end: Johnzon (`contains no element for index 2 and for '2'.`), Parsson.
+_INDEX_GONE = re.compile(
+    r"contains no element for index (?P<index>\d+)(?: and for '[^']*'\.)?$"
+    r"|^An array item index is out of range\. Index: (?P<at>\d+), Size: \d+$",
+    re.S,
+)
 
 
 class WriteError(Exception):
@@ -104,8 +146,37 @@ def _verify(change: UserChange, written: CatalogUser) -> None:
         )
 
 
+def failed_test(error: OpenMetadataError, operations: list[dict[str, Any]]) -> str | None:
+    """What failed, when `error` is OpenMetadata refusing the patch because a `test` of it failed (see the module
+    docstring): the tested path the server names, or "a tested value" when its text names none. None for any other
+    failure, a 400 about something else included."""
+    if error.status not in TEST_FAILED_STATUSES:
+        return None
+    message = error.reason.strip()
+    wrapped = _UNHANDLED.match(message)
+    if wrapped:
+        message = wrapped["inner"].strip()
+    tested = [str(op["path"]) for op in operations if op.get("op") == "test"]
+    if not tested:
+        return None
+    differ = _VALUES_DIFFER.match(message)
+    if differ:
+        if differ["path"] is None:
+            return "a tested value"
+        return differ["path"] if differ["path"] in tested else None
+    gone = _MEMBER_GONE.search(message)
+    if gone:
+        name = gone["name"] or gone["mapped"] or gone["key"]
+        return next((path for path in tested if name in path.split("/")[1:]), None)
+    index = _INDEX_GONE.search(message)
+    if index:
+        position = index["index"] or index["at"]
+        return next((path for path in tested if position in path.split("/")[2:-1]), None)
+    return None
+
+
 class _ConflictError(Exception):
-    """A `test` operation failed: the user changed since it was read."""
+    """A `test` operation failed: the user changed since it was read. The message names what failed."""
 
 
 @dataclass
@@ -120,10 +191,10 @@ class UserWriter:
         """Send the patch and return the user as the server now holds it; raise WriteError otherwise."""
         try:
             return self._send(change)
-        except _ConflictError:
+        except _ConflictError as conflict:
             if not self.replan_on_conflict:
                 raise WriteError(
-                    "the user changed in OpenMetadata after the plan was checked; nothing written"
+                    f"the user changed in OpenMetadata after the plan was checked ({conflict}); nothing written"
                 ) from None
         current = self._read(change.user)
         again = replan(change, current)
@@ -141,17 +212,19 @@ class UserWriter:
         )
         try:
             return self._send(again)
-        except _ConflictError:
+        except _ConflictError as conflict:
             raise WriteError(
-                "the user changed again while being written; nothing written, the next run retries"
+                f"the user changed again while being written ({conflict}); nothing written, the next run retries"
             ) from None
 
     def _send(self, change: UserChange) -> CatalogUser:
+        operations = list(build_patch(change))
         try:
-            answer = self.api.patch(f"/users/{change.user.id}", list(build_patch(change)))
+            answer = self.api.patch(f"/users/{change.user.id}", operations)
         except OpenMetadataError as exc:
-            if exc.status == 500 and TEST_FAILED_MARKER in str(exc):
-                raise _ConflictError from None
+            failed = failed_test(exc, operations)
+            if failed is not None:
+                raise _ConflictError(f"OpenMetadata: the test of {failed} failed, HTTP {exc.status}") from None
             raise WriteError(str(exc), unreachable=exc.status is None) from None
         if not isinstance(answer, dict) or "id" not in answer:
             raise WriteError("OpenMetadata answered the patch without the updated user")

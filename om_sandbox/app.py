@@ -20,6 +20,7 @@ from om_sandbox.context import Context, current_base_url, ok, set_base_url
 from om_sandbox.entities import Entities
 from om_sandbox.errors import ApiError, unhandled
 from om_sandbox.line import Line
+from om_sandbox.patching import DEFAULT_JSON_PATCH_ERRORS
 from om_sandbox.store import Store
 
 LOG = logging.getLogger("om_sandbox")
@@ -35,6 +36,8 @@ class Options:
     version: str | None = None
     demo: bool = False
     write_latency_ms: int = 0
+    # How a failing JSON Patch operation is answered (500, 400 or 422, om_sandbox.patching); None: 500.
+    json_patch_errors: int | None = None
     # Extra Starlette middleware (outermost last). Fault injection wraps the whole app instead (see `faults.wrap`).
     middleware: list[Middleware] = field(default_factory=list)
 
@@ -64,18 +67,24 @@ class WriteLatencyMiddleware:
         await self.app(scope, receive, send)
 
 
-def open_context(db: str, line: Line | None = None) -> Context:
+def open_context(db: str, line: Line | None = None, json_patch_errors: int | None = None) -> Context:
     """The sandbox's state over `db`, imitating `line` (default: the installed SDK's line)."""
     line = line or Line.of_installed_sdk()
     store = Store(db)
     entities = Entities(store, current_base_url)
-    ctx = Context(store=store, entities=entities, keys=auth.ensure_keys(store), line=line)
+    ctx = Context(
+        store=store,
+        entities=entities,
+        keys=auth.ensure_keys(store),
+        line=line,
+        json_patch_errors=json_patch_errors or DEFAULT_JSON_PATCH_ERRORS,
+    )
     seed.seed_system(ctx)
     return ctx
 
 
 def create_app(options: Options) -> Starlette:
-    ctx = open_context(options.db, Line(options.version) if options.version else None)
+    ctx = open_context(options.db, Line(options.version) if options.version else None, options.json_patch_errors)
     if options.demo:
         seed.seed_demo(ctx)
     started = int(time.time() * 1000)

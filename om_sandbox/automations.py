@@ -44,7 +44,9 @@ def routes(ctx: Context) -> list[Route]:
         if existing is None or existing.get("deleted"):
             raise not_found("workflow", request.path_params["id"])
         policies.authorize(subject, policies.ResourceContext("workflow"), patching.metadata_operations(ops, ctx.line))
-        patched = patching.apply(kind.view(existing, kind.put_fields), patching.drop_href_ops(ops))
+        patched = patching.apply(
+            kind.view(existing, kind.put_fields), patching.drop_href_ops(ops), ctx.json_patch_errors
+        )
         updated = {**existing, **{key: patched.get(key) for key in kind.spec.scalars}}
         with ctx.store.tx():
             result, incremental, changed = ctx.entities.commit_update(

@@ -13,6 +13,7 @@ import faults
 from om_sandbox import auth, sdk, seed
 from om_sandbox.app import Options, create_app, open_context
 from om_sandbox.entities import build_fqn
+from om_sandbox.patching import JSON_PATCH_ERROR_STATUSES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,6 +34,14 @@ def _parser() -> argparse.ArgumentParser:
         help="OpenMetadata version to report (/api/v1/system/version) and imitate; default: the installed SDK's",
     )
     serve.add_argument("--write-latency-ms", type=int, default=0, help="delay every write request")
+    serve.add_argument(
+        "--json-patch-errors",
+        type=int,
+        choices=JSON_PATCH_ERROR_STATUSES,
+        default=None,
+        help="how a failing JSON Patch operation (a `test` included) is answered: 500 with Apache Johnzon's text "
+        "(before OpenMetadata PR #28316), 400 or 422 with Eclipse Parsson's; default: 500",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     faults.add_arguments(serve)
     token = commands.add_parser("token", help="print a JWT for an existing user")
@@ -44,7 +53,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    options = Options(db=args.db, version=args.version, demo=args.demo, write_latency_ms=args.write_latency_ms)
+    options = Options(
+        db=args.db,
+        version=args.version,
+        demo=args.demo,
+        write_latency_ms=args.write_latency_ms,
+        json_patch_errors=args.json_patch_errors,
+    )
     try:
         app = faults.wrap(create_app(options), args)
     except faults.RuleError as error:

@@ -34,6 +34,8 @@ class Context:
     entities: Entities
     keys: auth.Keys
     line: Line
+    # The status a failing JSON Patch operation is answered with, and so its wording (om_sandbox.patching).
+    json_patch_errors: int = 500
 
     def subject(self, request: Request) -> policies.Subject:
         """Authenticate (JwtFilter) and load the principal's policies (SubjectCache)."""

@@ -345,7 +345,7 @@ class Users:
         included), restore what PATCH can't change, then run the updater."""
         original_state = self.state(user)
         current = self.view(user, PATCH_FIELDS)
-        patched = patching.apply(current, patching.drop_href_ops(ops))
+        patched = patching.apply(current, patching.drop_href_ops(ops), self.ctx.json_patch_errors)
         for key in _RESTORED:
             if key in current:
                 patched[key] = current[key]

@@ -7,7 +7,9 @@ Each test names the row of docs/reliability.md it proves. The servers inject fau
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -62,7 +64,7 @@ def test_transient_faults_within_the_retry_budget_end_like_a_clean_run(
         "--fault-slow-seconds",
         "4",
         "--fault",
-        f"PATCH {USERS}: 503, 429, drop, slow, 500",
+        f"PATCH {USERS}: 503, 429, drop, slow, 502",
         "--fault",
         "GET /api/v1/users: 503",
         "--fault",
@@ -77,7 +79,7 @@ def test_transient_faults_within_the_retry_budget_end_like_a_clean_run(
     assert state(sandbox) == EXPECTED
     # Every fault was served: the run went through all of them, not around them.
     counts = fault_counts(server)
-    assert counts[f"PATCH {USERS}: 503, 429, drop, slow, 500"] >= 5
+    assert counts[f"PATCH {USERS}: 503, 429, drop, slow, 502"] >= 5
     assert counts["GET /api/v1/users: 503"] >= 1
     assert counts["GET /api/v1/domains: drop"] >= 1
 
@@ -230,3 +232,44 @@ def test_a_user_changed_between_read_and_write_is_read_again_not_overwritten_bli
         assert token not in repr(part)
         assert token not in repr(getattr(part, "__dict__", {}))
     workflow.stop()
+
+
+def test_a_concurrent_edit_mid_run_costs_one_read_and_one_patch_more_and_no_user_json_is_logged(
+    tmp_path: Path, start_sandbox: StartSandbox, start_directory: StartDirectory
+) -> None:
+    """The sandbox holds the connector's first PATCH of brian (`slow`) while another writer removes brian's name, so
+    the patch's `test` of `/displayName` fails in Johnzon's pointer code: a 500 quoting brian's whole JSON (with a
+    planted description). The connector must take it as a conflict at once (no retry of the 500), read brian again,
+    write the directory's values, end with exit 0, and log no line of brian's JSON, at DEBUG level."""
+    planted = "PLANTED-e2e-31f9"
+    sandbox, server = start_sandbox("--fault-control", "--fault-slow-seconds", "5", "--json-patch-errors", "500")
+    brian = sandbox.user("brian_smith7")
+    plant = [{"op": "add", "path": "/description", "value": planted}]
+    assert sandbox.request("PATCH", f"/v1/users/{brian['id']}", plant).status_code == 200
+    held, reread, others = (
+        f"PATCH /api/v1/users/{brian['id']}: slow, ok*",
+        f"GET /api/v1/users/{brian['id']}: ok*",
+        f"PATCH {USERS}: ok*",
+    )
+    set_faults(server, held, reread, others)
+    endpoint, token = start_directory(None), sandbox.token("user-sync")
+    # One retry of the refused PATCH would add at least a second; the run's conflict must not pay it.
+    options = {**FAST, "maxRetries": "3", "retryBackoffSeconds": "1", "requestTimeoutSeconds": "30"}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        running = pool.submit(run_ingest, tmp_path, sandbox, endpoint, token, "DEBUG", **options)
+        deadline = time.monotonic() + 200
+        while fault_counts(server)[held] == 0:
+            assert not running.done(), "the run ended before it sent brian's PATCH"
+            assert time.monotonic() < deadline, "the run never sent brian's PATCH"
+            time.sleep(0.05)
+        removed = sandbox.request("PATCH", f"/v1/users/{brian['id']}", [{"op": "remove", "path": "/displayName"}])
+        assert removed.status_code == 200
+        run = running.result()
+    assert run.returncode == 0, run.output
+    assert "updated 3;" in run.summary()
+    assert state(sandbox) == EXPECTED
+    assert "user brian_smith7: changed in OpenMetadata since it was read (displayName None" in run.output
+    # brian: the held PATCH, the other writer's, the one after the re-read; one re-read; the two other users once.
+    assert fault_counts(server) == {held: 3, reread: 1, others: 2}
+    assert planted not in run.output
+    assert "contains no value for name" not in run.output

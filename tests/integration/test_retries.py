@@ -206,12 +206,15 @@ def test_a_broken_server_is_not_taken_for_a_refusal(server: tuple[str, Script]) 
         DirectoryClient(settings(url, maxRetries="0")).check_query()
 
 
-def openmetadata_api(url: str, **options: str) -> OpenMetadataApi:
-    metadata = SimpleNamespace(
+def _metadata(url: str) -> Any:
+    return SimpleNamespace(
         config=OpenMetadataConnection.model_validate({"hostPort": f"{url}/api"}),
         _auth_provider=SimpleNamespace(get_access_token=lambda: ("jwt-token", 0)),
     )
-    return OpenMetadataApi(metadata, settings(url, **options))  # type: ignore[arg-type]
+
+
+def openmetadata_api(url: str, **options: str) -> OpenMetadataApi:
+    return OpenMetadataApi(_metadata(url), settings(url, **options))
 
 
 def test_openmetadata_patch_is_retried_and_carries_the_token(server: tuple[str, Script]) -> None:
@@ -221,6 +224,37 @@ def test_openmetadata_patch_is_retried_and_carries_the_token(server: tuple[str, 
         "id": "u1"
     }
     assert script.seen == [("PATCH", "/api/v1/users/u1", "Bearer jwt-token")] * 2
+
+
+def test_a_500_is_retried_on_a_read_and_final_on_a_patch(server: tuple[str, Script]) -> None:
+    """A 500 on a PATCH is most often a refused JSON Patch `test` (before PR #28316): retrying it wastes the budget."""
+    url, script = server
+    refused = {"code": 500, "message": "An exception with message [x] was thrown while processing request."}
+    script.answers = [Answer(500, refused), Answer(200, {"id": "u1"})]
+    assert openmetadata_api(url).get("/users/u1") == {"id": "u1"}
+    assert [method for method, _, _ in script.seen] == ["GET", "GET"]
+    script.seen.clear()
+    script.answers = [Answer(500, refused), Answer(200, {"id": "u1"})]
+    with pytest.raises(OpenMetadataError, match="HTTP 500: An exception with message") as error:
+        openmetadata_api(url).patch("/users/u1", [{"op": "add", "path": "/displayName", "value": "A"}])
+    assert error.value.status == 500
+    assert [method for method, _, _ in script.seen] == ["PATCH"]
+
+
+def test_openmetadata_errors_quote_no_entity_json(server: tuple[str, Script]) -> None:
+    url, script = server
+    user = json.dumps({"id": "u1", "name": "brian", "description": "PLANTED-91ab"})
+    message = f"'{user}' contains no value for name 'displayName'"
+    script.answers = [Answer(400, {"code": 400, "message": f"{message}\n\tat JsonPointerImpl"})]
+    with pytest.raises(OpenMetadataError) as error:
+        openmetadata_api(url).patch("/users/u1", [{"op": "test", "path": "/displayName", "value": "A"}])
+    assert str(error.value) == (
+        "PATCH /users/u1: HTTP 400: '<entity JSON omitted>' contains no value for name 'displayName' at JsonPointerImpl"
+    )
+    script.answers = [Answer(502, {"user": json.loads(user)})]
+    with pytest.raises(OpenMetadataError) as error:
+        openmetadata_api(url, maxRetries="0").get("/users/u1")
+    assert str(error.value) == "GET /users/u1: HTTP 502: Bad Gateway"
 
 
 def test_openmetadata_errors_carry_status_and_server_message(server: tuple[str, Script]) -> None:

@@ -165,7 +165,7 @@ def test_a_failed_test_op_fails_the_whole_patch_with_a_500(sandbox: Sandbox) -> 
     assert response.status_code == 500
     assert response.json() == {
         "code": 500,
-        "message": "An exception with message [JsonPatchOperation.TEST fails! Values are not equal] "
+        "message": "An exception with message [JsonPatch.Operation.TEST fails! Values are not equal] "
         "was thrown while processing request.",
     }
     assert sandbox.user(user["name"])["displayName"] == "Current"

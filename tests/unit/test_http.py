@@ -30,6 +30,22 @@ def test_session_retries_the_methods_it_sends() -> None:
     assert retry.respect_retry_after_header
 
 
+def test_a_500_is_retried_on_reads_and_final_on_a_patch() -> None:
+    """A failed JSON Patch `test` comes back as 500 on older releases: retrying it only wastes the budget."""
+    adapter = build_session(max_retries=4, backoff_seconds=0.1, max_wait_seconds=5).get_adapter("http://127.0.0.1")
+    assert isinstance(adapter, HTTPAdapter)
+    retry = adapter.max_retries
+    for method in ("GET", "POST", "PATCH"):
+        for status in (429, 502, 503, 504):
+            assert retry.is_retry(method, status), (method, status)
+        for status in (400, 401, 403, 404, 409, 422):
+            assert not retry.is_retry(method, status), (method, status)
+    assert retry.is_retry("GET", 500)
+    assert retry.is_retry("POST", 500)
+    assert not retry.is_retry("PATCH", 500)
+    assert not retry.new(total=1).is_retry("PATCH", 500)
+
+
 def test_redact_url_drops_credentials_and_query() -> None:
     assert redact_url("https://user:pw@dir.example.com:8443/graphql?token=abc#x") == (
         "https://dir.example.com:8443/graphql"

@@ -8,9 +8,9 @@ import jsonpatch
 import pytest
 
 from connector.catalog import CatalogUser, Domain, DomainIndex
-from connector.openmetadata import OpenMetadataError
+from connector.openmetadata import OpenMetadataError, server_reason
 from connector.plan import UserChange
-from connector.writer import UserWriter, WriteError, build_patch, describe_change, replan
+from connector.writer import UserWriter, WriteError, build_patch, describe_change, failed_test, replan
 
 FINANCE = Domain("d-fin", "Finance", "Finance")
 MARKETING = Domain("d-mkt", "Marketing", "Marketing")
@@ -137,11 +137,95 @@ def test_http_errors_become_write_errors_with_the_servers_reason() -> None:
         writer(FakeApi(error=error)).write(UserChange(BRIAN, "Brian Smith"))
 
 
-TEST_FAILED = OpenMetadataError(
-    "PATCH /users/u-b: HTTP 500: An exception with message [JsonPatchOperation.TEST fails! Values are not equal] "
-    "was thrown while processing request.",
-    status=500,
+def refused(status: int, reason: str) -> OpenMetadataError:
+    """An error as OpenMetadataApi raises it for an answer with OpenMetadata's `message` (already made fit to log)."""
+    return OpenMetadataError(f"PATCH /users/u-b: HTTP {status}: {server_reason(reason)}", status, server_reason(reason))
+
+
+JOHNZON = "An exception with message [{}] was thrown while processing request."
+USER_JSON = '{"id":"u-b","name":"brian_smith7","description":"PLANTED-c0ffee O\'Brien}\' [x]","domains":[]}'
+TEST_FAILED = refused(500, JOHNZON.format("JsonPatch.Operation.TEST fails! Values are not equal"))
+GUARDED = list(build_patch(UserChange(BRIAN, "Brian Smith", (FINANCE,))))  # tests /displayName and /domains/0/id
+
+
+@pytest.mark.parametrize(
+    ("status", "reason", "failed"),
+    [
+        # Johnzon inside OpenMetadata's 500 wrapper (before PR #28316), both of its spellings over the years
+        (500, JOHNZON.format("JsonPatch.Operation.TEST fails! Values are not equal"), "a tested value"),
+        (500, JOHNZON.format("JsonPatchOperation.TEST fails! Values are not equal"), "a tested value"),
+        # Johnzon's text answered as 400 (PR #28316 maps every JsonException to 400)
+        (400, "JsonPatch.Operation.TEST fails! Values are not equal", "a tested value"),
+        # Parsson (messages.properties, patch.test.failed), as 400 and as 422
+        (400, "The JSON Patch operation 'test' failed for path '/displayName' and value '\"Brian\"'", "/displayName"),
+        (422, "The JSON Patch operation 'test' failed for path '/domains/0/id' and value '\"d-mkt\"'", "/domains/0/id"),
+        (400, "The JSON Patch operation 'test' failed", "a tested value"),
+        # a tested member gone meanwhile: Johnzon's pointer, with the whole entity quoted
+        (500, JOHNZON.format(f"'{USER_JSON}' contains no value for name 'displayName'"), "/displayName"),
+        (400, f"'{USER_JSON}' contains no value for name 'domains'", "/domains/0/id"),
+        (500, JOHNZON.format("'[]' contains no element for index 0 and for '0'."), "/domains/0/id"),
+        (500, JOHNZON.format("'[]' contains no element for index 0"), "/domains/0/id"),
+        # ... and Parsson's
+        (400, "Non-existing name/value pair in the object for key displayName", "/displayName"),
+        (422, "An array item index is out of range. Index: 0, Size: 0", "/domains/0/id"),
+        (400, f"The JSON Object '{USER_JSON}' contains no mapping for the name 'domains'", "/domains/0/id"),
+        # not a failed test: another status, another text, or a path the patch did not test
+        (409, "The JSON Patch operation 'test' failed for path '/displayName' and value '\"B\"'", None),
+        (503, JOHNZON.format("JsonPatch.Operation.TEST fails! Values are not equal"), None),
+        (400, "The JSON Patch operation 'test' failed for path '/description' and value '\"B\"'", None),
+        (400, "Non-existing name/value pair in the object for key description", None),
+        (400, "An array item index is out of range. Index: 3, Size: 1", None),
+        (500, JOHNZON.format(f"'{USER_JSON}' contains no value for name 'owners'"), None),
+        (400, "A non-empty JSON Pointer must begin with a '/'", None),
+        (400, "[displayName size must be between 1 and 256]", None),
+        (500, JOHNZON.format("java.lang.NullPointerException"), None),
+    ],
 )
+def test_a_failed_test_is_recognised_on_every_release_and_nothing_else_is(
+    status: int, reason: str, failed: str | None
+) -> None:
+    assert failed_test(refused(status, reason), GUARDED) == failed
+
+
+def test_a_patch_without_tests_has_no_failed_test() -> None:
+    unguarded = list(build_patch(UserChange(AARON, "Aaron")))
+    gone = refused(400, "Non-existing name/value pair in the object for key displayName")
+    assert failed_test(gone, unguarded) is None
+
+
+NAME_GONE = [
+    refused(500, JOHNZON.format(f"'{USER_JSON}' contains no value for name 'displayName'")),
+    refused(400, f"'{USER_JSON}' contains no value for name 'displayName'"),
+    refused(422, "Non-existing name/value pair in the object for key displayName"),
+]
+
+
+@pytest.mark.parametrize("gone", NAME_GONE, ids=["500", "400", "422"])
+def test_a_display_name_removed_meanwhile_is_a_conflict_reread_and_written_once_more(gone: OpenMetadataError) -> None:
+    api = FakeApi(gone, entity("Brian Smith", [{"id": "d-fin"}]), current=entity(None, [{"id": "d-mkt"}]))
+    assert writer(api).write(UserChange(BRIAN, "Brian Smith", (FINANCE,))).display_name == "Brian Smith"
+    assert len(api.reads) == 1
+    assert len(api.sent) == 2
+    assert {"op": "test", "path": "/displayName", "value": "Brian"} not in api.sent[1][1]
+
+
+@pytest.mark.parametrize("gone", NAME_GONE, ids=["500", "400", "422"])
+def test_no_user_json_reaches_an_error_or_a_log_line(gone: OpenMetadataError, caplog: pytest.LogCaptureFixture) -> None:
+    api = FakeApi(gone, current=entity(None, [{"id": "d-mkt"}]))
+    with pytest.raises(WriteError) as error:
+        UserWriter(api, replan_on_conflict=False).write(UserChange(BRIAN, "Brian Smith"))  # type: ignore[arg-type]
+    assert str(error.value) == (
+        f"the user changed in OpenMetadata after the plan was checked (OpenMetadata: the test of /displayName "
+        f"failed, HTTP {gone.status}); nothing written"
+    )
+    unrelated = refused(gone.status or 500, JOHNZON.format(f"'{USER_JSON}' contains no value for name 'owners'"))
+    with pytest.raises(WriteError) as other:
+        writer(FakeApi(unrelated)).write(UserChange(BRIAN, "Brian Smith"))
+    assert "contains no value for name 'owners'" in str(other.value)
+    for text in (str(error.value), str(gone), str(other.value), caplog.text):
+        assert "PLANTED" not in text
+        assert "brian_smith7" not in text
+        assert "\n" not in text
 
 
 def test_a_failed_test_rereads_the_user_and_writes_the_directory_values_once_more() -> None:
@@ -161,7 +245,7 @@ def test_a_failed_test_on_a_user_that_already_holds_the_values_writes_nothing_mo
 
 def test_a_user_that_changes_again_fails_clearly() -> None:
     api = FakeApi(TEST_FAILED, current=entity("Brian S.", [{"id": "d-mkt"}]))
-    with pytest.raises(WriteError, match="changed again while being written; nothing written"):
+    with pytest.raises(WriteError, match=r"changed again while being written \(.*\); nothing written"):
         writer(api).write(UserChange(BRIAN, "Brian Smith", (FINANCE,)))
     assert len(api.sent) == 2
 
@@ -175,7 +259,7 @@ def test_no_answer_at_all_is_marked_unreachable() -> None:
 
 def test_a_plan_being_applied_is_not_replanned_on_a_failed_test() -> None:
     api = FakeApi(TEST_FAILED, current=entity("Brian S.", [{"id": "d-mkt"}]))
-    with pytest.raises(WriteError, match="changed in OpenMetadata after the plan was checked; nothing written"):
+    with pytest.raises(WriteError, match=r"changed in OpenMetadata after the plan was checked \(.*\); nothing written"):
         UserWriter(api, replan_on_conflict=False).write(UserChange(BRIAN, "Brian Smith"))  # type: ignore[arg-type]
     assert len(api.sent) == 1
 
