@@ -52,7 +52,7 @@ def forge(plan: dict[str, Any], sandbox: Sandbox) -> dict[str, Any]:
 
 
 @pytest.mark.timeout(900)
-def test_a_forged_plan_is_refused_whole_and_the_reviewed_one_applies_only_under_its_digest(
+def test_a_forged_plan_or_one_past_the_safety_limits_is_refused_whole_and_writes_nothing(
     tmp_path: Path, start_sandbox: StartSandbox, start_directory: StartDirectory
 ) -> None:
     sandbox, server = start_sandbox("--fault-control", "--fault", PATCHES)
@@ -96,17 +96,10 @@ def test_a_forged_plan_is_refused_whole_and_the_reviewed_one_applies_only_under_
     assert "Safety limit: the plan changes 2 of 3 matched users" in limited.output
     assert "more than maxChangeCount 1" in limited.output
 
+    # Nothing reached the sandbox. (The reviewed plan itself applies under its digest in
+    # test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_user_edited_since.)
     assert versions(sandbox) == before
     assert fault_counts(server)[PATCHES] == 0
-
-    # The reviewed plan under its digest applies: the two changes the dry run showed, and nothing else.
-    applied = run_ingest(tmp_path, sandbox, nowhere, token, applyPlan=str(plan_path), applyPlanDigest=digest)
-    assert applied.returncode == 0, applied.output
-    assert "updated 2; planned 2; protected 0; failed 0" in applied.summary()
-    assert fault_counts(server)[PATCHES] == 2
-    after = versions(sandbox)
-    assert {name for name in USERS if after[name] != before[name]} == {"aaron_johnson0", "brian_smith7"}
-    assert sandbox.user("brian_smith7")["displayName"] == "Brian Smith"
 
 
 def test_the_syncs_own_account_admins_and_listed_users_are_never_written_and_each_is_a_warning(
