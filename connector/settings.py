@@ -85,7 +85,10 @@ class UserUpdaterSettings(BaseModel):
 
     graphql_endpoint: Annotated[
         AnyHttpUrl,
-        Field(description="URL of the directory's GraphQL endpoint, e.g. http://localhost:4000. Required."),
+        Field(
+            description="URL of the directory's GraphQL endpoint, e.g. http://localhost:4000, without a query string "
+            "or user:password (a key goes in graphqlHeaders). Required."
+        ),
     ]
     graphql_paging: Annotated[
         Literal["none", "relay", "offset"],
@@ -225,8 +228,8 @@ class UserUpdaterSettings(BaseModel):
     open_metadata_token_file: Annotated[
         Path | None,
         Field(
-            description="Path of a file, on the machine that runs the workflow, holding the token of the account "
-            "to write as; like openMetadataTokenEnv, for a secret mounted as a file."
+            description="Absolute path of a file, on the machine that runs the workflow, holding the token of the "
+            "account to write as; like openMetadataTokenEnv, for a secret mounted as a file."
         ),
     ] = None
 
