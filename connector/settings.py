@@ -87,7 +87,10 @@ class UserUpdaterSettings(BaseModel):
 
     graphql_endpoint: Annotated[
         AnyHttpUrl,
-        Field(description="URL of the directory's GraphQL endpoint, e.g. `http://localhost:4000`. Required."),
+        Field(
+            description="URL of the directory's GraphQL endpoint, e.g. `http://localhost:4000`, without a query "
+            "string or `user:password` (a key goes in `graphqlHeaders`). Required."
+        ),
     ]
     graphql_paging: Annotated[
         Literal["none", "relay", "offset"],
@@ -257,9 +260,9 @@ class UserUpdaterSettings(BaseModel):
     open_metadata_token_file: Annotated[
         Path | None,
         Field(
-            description="Path of a file, on the machine that runs the workflow, holding the token of the account "
-            "to write as (e.g. a mounted secret); the same role as `openMetadataTokenEnv`, of which at most one "
-            "may be set."
+            description="Absolute path of a file, on the machine that runs the workflow, holding the token of the "
+            "account to write as (e.g. a mounted secret); the same role as `openMetadataTokenEnv`, of which at most "
+            "one may be set."
         ),
     ] = None
 
