@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from connector.check import Step
+    from connector.check import Outcome, Step
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,8 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(step: Step, line: str, passed: bool) -> None:
-    print(f"{'ok  ' if passed else 'FAIL'}  {step.name}: {line}", flush=True)
+def _report(step: Step, line: str, outcome: Outcome) -> None:
+    print(f"{outcome.value:<4}  {step.name}: {line}", flush=True)
 
 
 def check(config_path: Path) -> int:
