@@ -149,7 +149,7 @@ DEMO_POLICIES: list[Doc] = [
 DEMO_ROLES: list[Doc] = [
     {"name": "DataSteward", "displayName": "Data Steward", "policies": ["DataStewardPolicy"]},
 ]
-# The account the sync runs as: a non-bot service user whose role may edit users (README, "The account to run as").
+# The account the sync runs as: a non-bot service user whose role may edit users (docs/account.md).
 SYNC_POLICY: Doc = {
     "name": "UserSyncPolicy",
     "description": "Lets the directory sync edit users' displayName and domains",
