@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.credentials import load_token
+from connector.credentials import check_workflow_token, load_token
 from connector.settings import SettingsError, UserUpdaterSettings
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.secret-payload.signature"  # noqa: S105 - a made-up token
@@ -64,3 +64,20 @@ def test_a_token_given_where_a_variable_name_belongs_is_refused_without_echoing_
 def test_the_two_token_options_exclude_each_other() -> None:
     with pytest.raises(SettingsError, match="set openMetadataTokenEnv or openMetadataTokenFile, not both"):
         settings(openMetadataTokenEnv="A", openMetadataTokenFile="/run/secrets/token")
+
+
+def test_a_workflow_token_left_as_an_unset_variable_names_the_variable() -> None:
+    with pytest.raises(SettingsError) as error:
+        check_workflow_token("${OPENMETADATA_JWT_TOKEN}")
+    message = str(error.value)
+    assert message.startswith(
+        "workflowConfig.openMetadataServerConfig.securityConfig.jwtToken is '${OPENMETADATA_JWT_TOKEN}': the "
+        "environment variable OPENMETADATA_JWT_TOKEN is not set for the process that runs the workflow"
+    )
+    assert "Set OPENMETADATA_JWT_TOKEN to the service user's personal access token (docs/account.md)" in message
+    with pytest.raises(SettingsError, match="the environment variable SYNC_TOKEN is not set"):
+        check_workflow_token("$SYNC_TOKEN")
+    with pytest.raises(SettingsError, match="jwtToken is empty"):
+        check_workflow_token("  ")
+    check_workflow_token("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+    check_workflow_token(None)  # another auth provider: its token comes from the identity provider
