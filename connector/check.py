@@ -1,7 +1,8 @@
 """Check a configuration without writing: reach both servers, name the principal, ask what it may edit, run the query.
 
 The same steps serve the `user-updater check` CLI and the SDK's test-connection machinery (`test_connection`
-in `connector.user_updater`). Each step returns one line saying what it found, or raises with the reason.
+in `connector.user_updater`). Each step returns one line saying what it found, or raises with the reason; a step
+is not run when a step it needs did not pass.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ class ConnectionCheck:
         snapshot = load_snapshot(self.api, self.settings.page_size)
         found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
         if self._users is None:
-            return found
+            raise RuntimeError("PlanSync runs after RunDirectoryQuery, whose users it plans from")
         plan = build_plan(self._users, snapshot, self.settings.fields)
         try:
             # The run's own check, so that a file that passes here is not stopped by the limit at run time.
