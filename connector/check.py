@@ -1,20 +1,26 @@
 """Check a configuration without writing: reach both servers, name the principal, ask what it may edit, run the query.
 
 The same steps serve the `user-updater check` CLI and the SDK's test-connection machinery (`test_connection`
-in `connector.user_updater`). Each step returns one line saying what it found, or raises with the reason.
+in `connector.user_updater`). Each step returns one line saying what it found, or raises with the reason; a step
+is not run when a step it needs did not pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
-from connector.catalog import load_snapshot
+from connector.catalog import DomainIndex, load_snapshot
 from connector.directory import DirectoryClient, DirectoryUser
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import REMEDY, Principal, field_access, whoami
-from connector.plan import PlanRules, build_plan, check_safety_limits
+from connector.plan import Plan, PlanRules, SafetyLimitError, SafetyLimits, build_plan, check_safety_limits
 from connector.settings import SyncField, UserUpdaterSettings
+from connector.writer import describe_change
+
+# How many planned changes are shown when the safety limit stops a run or a check.
+PLANNED_CHANGES_SHOWN = 20
 
 
 class CheckFailedError(Exception):
@@ -26,8 +32,27 @@ class Step:
     name: str
     run: Callable[[], str]
     hint: str
-    # A failed short-circuit step makes the later ones meaningless (the SDK's TestConnectionStep has the same flag).
-    short_circuit: bool = False
+    # The steps whose findings this one uses: when one of them failed, this one is not run.
+    needs: tuple[str, ...] = ()
+
+
+class Outcome(str, Enum):
+    PASSED = "ok"
+    FAILED = "FAIL"
+    SKIPPED = "skip"
+
+
+def stops_later_steps(step: Step, steps: list[Step]) -> bool:
+    """The SDK's step runner knows only "stop after this step" (`short_circuit`): a step others need stops it."""
+    return any(step.name in other.needs for other in steps)
+
+
+def planned_changes(plan: Plan, domains: DomainIndex) -> list[str]:
+    """The first planned changes, one line each, for an operator deciding whether a stopped plan is right."""
+    lines = [describe_change(change, domains) for change in plan.changes[:PLANNED_CHANGES_SHOWN]]
+    if len(plan.changes) > PLANNED_CHANGES_SHOWN:
+        lines.append(f"... and {len(plan.changes) - PLANNED_CHANGES_SHOWN} more")
+    return lines
 
 
 class ConnectionCheck:
@@ -48,12 +73,12 @@ class ConnectionCheck:
                 self.principal,
                 "Cannot reach OpenMetadata with this token: check hostPort and the token "
                 "(openMetadataTokenEnv / openMetadataTokenFile, else the workflow's)",
-                short_circuit=True,
             ),
             Step(
                 "CheckEditPermissions",
                 self.permissions,
                 "The account may not edit the user fields that connectionOptions.fields syncs",
+                needs=("GetPrincipal",),
             ),
             Step(
                 "RunDirectoryQuery",
@@ -66,7 +91,12 @@ class ConnectionCheck:
         """The CLI's check: the access steps, then what a sync would find in the catalog."""
         return [
             *self.access_steps(),
-            Step("PlanSync", self.plan, "A sync would not run: see the reason (OpenMetadata unreadable, safety limit)"),
+            Step(
+                "PlanSync",
+                self.plan,
+                "A sync would not run: see the reason (OpenMetadata unreadable, safety limit)",
+                needs=("GetPrincipal", "RunDirectoryQuery"),
+            ),
         ]
 
     def principal(self) -> str:
@@ -102,13 +132,17 @@ class ConnectionCheck:
         snapshot = load_snapshot(self.api, self.settings.page_size)
         found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
         if self._users is None:
-            return found
+            raise RuntimeError("PlanSync runs after RunDirectoryQuery, whose users it plans from")
         principal = self._principal.name if self._principal else None
         plan = build_plan(
             self._users, snapshot, self.settings.fields, PlanRules.from_settings(self.settings, principal)
         )
-        # The run's own check, so that a file that passes here is not stopped by the limit at run time.
-        check_safety_limits(plan, self.settings.max_change_percent, self.settings.max_change_count)
+        try:
+            # The run's own check, so that a file that passes here is not stopped by the limit at run time.
+            check_safety_limits(plan, SafetyLimits.from_settings(self.settings))
+        except SafetyLimitError as exc:
+            shown = "".join(f"\n      planned: {line}" for line in planned_changes(plan, snapshot.domains))
+            raise CheckFailedError(f"{exc}{shown}") from None
         unknown = sorted(plan.unknown_domains)
         protected = sorted(held.change.user.name for held in plan.protected)
         return (
@@ -118,17 +152,20 @@ class ConnectionCheck:
         )
 
 
-def run_steps(steps: list[Step], report: Callable[[Step, str, bool], None]) -> bool:
-    """Run the steps, handing each outcome to `report`; True when every step passed."""
-    passed = True
+def run_steps(steps: list[Step], report: Callable[[Step, str, Outcome], None]) -> bool:
+    """Run the steps, handing each outcome to `report`; a step whose `needs` did not all pass is skipped. True
+    when every step passed."""
+    passed: set[str] = set()
     for step in steps:
+        missing = [name for name in step.needs if name not in passed]
+        if missing:
+            report(step, f"not run: it needs {' and '.join(missing)}, which did not pass", Outcome.SKIPPED)
+            continue
         try:
             line = step.run()
         except Exception as exc:  # every failure is the step's outcome
-            passed = False
-            report(step, str(exc), False)
-            if step.short_circuit:
-                break
+            report(step, str(exc), Outcome.FAILED)
         else:
-            report(step, line, True)
-    return passed
+            passed.add(step.name)
+            report(step, line, Outcome.PASSED)
+    return len(passed) == len(steps)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from connector.check import Step
+    from connector.check import Outcome, Step
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -26,24 +26,47 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(step: Step, line: str, passed: bool) -> None:
-    print(f"{'ok  ' if passed else 'FAIL'}  {step.name}: {line}", flush=True)
+def _report(step: Step, line: str, outcome: Outcome) -> None:
+    print(f"{outcome.value:<4}  {step.name}: {line}", flush=True)
+
+
+def _unusable(exc: Exception) -> str:
+    """Why the workflow file cannot be used, without any value from it: a token, a header or a password can sit
+    in the very line or option that is wrong, so only positions and keys are shown."""
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    cause = exc.__cause__ or exc.__context__
+    mark = getattr(cause, "problem_mark", None)
+    if mark is not None:  # a YAML syntax error; its own text quotes the offending line
+        problem = getattr(cause, "problem", None) or "syntax error"
+        return f"not valid YAML: {problem} at line {mark.line + 1}, column {mark.column + 1}"
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors())
+    return str(exc)
 
 
 def check(config_path: Path) -> int:
     # The SDK costs seconds to import; keep `--help` fast by importing it only here.
     from connector.check import ConnectionCheck, run_steps  # noqa: PLC0415
-    from connector.compat import OpenMetadata, OpenMetadataWorkflowConfig, load_config_file  # noqa: PLC0415
+    from connector.compat import (  # noqa: PLC0415
+        OpenMetadata,
+        load_config_file,
+        parse_workflow_config_gracefully,
+    )
     from connector.user_updater import UserUpdaterSource  # noqa: PLC0415
 
     try:
-        # As `metadata ingest` does: ${VAR} expanded, then the whole file validated.
+        # As `metadata ingest` does: ${VAR} expanded, then the whole file validated, errors scoped to the part at
+        # fault (one line per key, without its value, where a plain validation lists every union member's errors).
         config_dict = load_config_file(config_path)
-        workflow = OpenMetadataWorkflowConfig.model_validate(config_dict)
+        workflow = parse_workflow_config_gracefully(config_dict)
         metadata: OpenMetadata = OpenMetadata(workflow.workflowConfig.openMetadataServerConfig)
         source = UserUpdaterSource.create(config_dict["source"], metadata)
     except Exception as exc:  # any reason the file is unusable ends the check
-        print(f"FAIL  cannot use {config_path}: {exc}", file=sys.stderr)
+        reason = _unusable(exc)
+        if "connectionOptions" in reason and "Invalid parameter value" in reason:
+            reason += '\nEvery value under connectionOptions must be a quoted string, e.g. pageSize: "500".'
+        print(f"FAIL  cannot use {config_path}: {reason}", file=sys.stderr)
         return 1
     try:
         passed = run_steps(ConnectionCheck(source.api, source.directory, source.settings).all_steps(), _report)

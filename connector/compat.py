@@ -25,11 +25,15 @@ from metadata.generated.schema.entity.automations.workflow import Workflow as Au
 from metadata.generated.schema.entity.services.connections.database.customDatabaseConnection import (
     CustomDatabaseConnection,
 )
+from metadata.generated.schema.entity.services.connections.metadata.openMetadataConnection import (
+    OpenMetadataConnection,
+)
 from metadata.generated.schema.entity.services.connections.testConnectionResult import TestConnectionResult
 from metadata.generated.schema.metadataIngestion.workflow import OpenMetadataWorkflowConfig
 from metadata.generated.schema.metadataIngestion.workflow import Source as WorkflowSource
 from metadata.generated.schema.security.ssl.verifySSLConfig import VerifySSL
 from metadata.ingestion.api.models import Either, StackTraceError
+from metadata.ingestion.api.parser import parse_workflow_config_gracefully
 from metadata.ingestion.api.steps import InvalidSourceException, Source
 from metadata.ingestion.connections.test_connections import TestConnectionStep
 from metadata.ingestion.connections.test_connections import _test_connection_steps as run_connection_steps
@@ -54,7 +58,9 @@ __all__ = [
     "edit_operation",
     "get_verify_ssl_fn",
     "load_config_file",
+    "parse_workflow_config_gracefully",
     "run_connection_steps",
+    "workflow_token",
 ]
 
 # The operation a JSON Patch of a user field needs (server: ResourceRegistry's field map, JsonPatchUtils).
@@ -74,3 +80,13 @@ def access_token_provider(metadata: OpenMetadata) -> Callable[[], tuple[str, int
     line: `_auth_provider.get_access_token()` answers `(token, expiry)`."""
     provider: Callable[[], tuple[str, int | None]] = metadata._auth_provider.get_access_token
     return provider
+
+
+def workflow_token(config: OpenMetadataConnection) -> str | None:
+    """The JWT the workflow's `securityConfig` holds (auth provider `openmetadata`), or None for other providers,
+    whose tokens come from their identity provider. The same `securityConfig.jwtToken` on every line."""
+    secret = getattr(config.securityConfig, "jwtToken", None)
+    if secret is None:
+        return None
+    value: str = secret.get_secret_value()
+    return value

@@ -8,6 +8,7 @@ so it names where the token lives (an environment variable or a file on the runn
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,6 +17,11 @@ from pydantic import SecretStr
 from connector.settings import SettingsError, UserUpdaterSettings
 
 WORKFLOW_TOKEN = "the workflow's openMetadataServerConfig"  # noqa: S105 - where a token comes from, not one
+WORKFLOW_TOKEN_KEY = "workflowConfig.openMetadataServerConfig.securityConfig.jwtToken"  # noqa: S105 - a key
+# What `metadata ingest` leaves of "${NAME}" when NAME is not set: it expands variables with os.path.expandvars,
+# which keeps unknown ones as they are.
+UNEXPANDED_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?")
+ACCOUNT_DOC = "docs/account.md"
 
 
 @dataclass(frozen=True)
@@ -51,3 +57,24 @@ def load_token(settings: UserUpdaterSettings, environ: Mapping[str, str] = os.en
             raise SettingsError(f"connectionOptions.openMetadataTokenFile: {path} is empty")
         return AccountToken(SecretStr(value), f"file {path} (connectionOptions.openMetadataTokenFile)")
     return None
+
+
+def check_workflow_token(token: str | None) -> None:
+    """Raise SettingsError when the workflow's own token is missing: empty, or a `${NAME}` left unexpanded because
+    NAME is not set. Both would reach the server and come back as a 401 that names neither the key nor the variable.
+    """
+    if token is None:
+        return
+    unexpanded = UNEXPANDED_VARIABLE.fullmatch(token.strip())
+    if unexpanded:
+        name = unexpanded.group(1)
+        raise SettingsError(
+            f"{WORKFLOW_TOKEN_KEY} is {token.strip()!r}: the environment variable {name} is not set for the process "
+            f"that runs the workflow (${{...}} is filled from its environment). Set {name} to the service user's "
+            f"personal access token ({ACCOUNT_DOC}). Nothing was sent."
+        )
+    if not token.strip():
+        raise SettingsError(
+            f"{WORKFLOW_TOKEN_KEY} is empty: the environment variable that fills it is set to nothing, or the key "
+            f"holds no token. Set it to the service user's personal access token ({ACCOUNT_DOC}). Nothing was sent."
+        )

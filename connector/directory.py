@@ -69,6 +69,10 @@ class RowProblem:
         return f"directory row {self.row}: {self.field} {self.reason}"
 
 
+# Answers without a GraphQL body that still come from the right endpoint: an authenticating gateway in front of it
+# that refuses the request, or blocks the introspection query only. Anything else without `data` or `errors` (a 404,
+# an HTML page) says the URL is not the GraphQL endpoint.
+REFUSING_STATUSES = frozenset({401, 403})
 # basic.json#/definitions/email, which the server validates users' emails against: 6 to 127 characters.
 EMAIL_PATTERN = re.compile(r"^[\S.!#$%&’*+/=?^_`{|}~-]+@\S+\.\S+$")  # noqa: RUF001 - the schema's own pattern
 EMAIL_LENGTH = (6, 127)
@@ -304,7 +308,8 @@ class DirectoryClient:
             )
         except requests.RequestException as exc:
             raise DirectoryError(
-                f"cannot read the directory at {self.endpoint}: {describe_request_error(exc)}"
+                f"cannot read the directory at {self.endpoint} (connectionOptions.graphqlEndpoint): "
+                f"{describe_request_error(exc)}"
             ) from None
         if response.is_redirect:
             response.close()
@@ -323,6 +328,14 @@ class DirectoryClient:
         except ValueError:
             body = NOT_JSON
         return response, body
+
+    def _not_graphql(self, response: requests.Response) -> DirectoryError:
+        kind = response.headers.get("Content-Type", "unknown content type")
+        return DirectoryError(
+            f"the directory at {self.endpoint} is not a GraphQL endpoint: it answered HTTP {response.status_code} "
+            f"({kind}) without a GraphQL answer (`data` or `errors`). Check connectionOptions.graphqlEndpoint: the "
+            "URL of the GraphQL endpoint itself, path included (often .../graphql). Nothing was read or written."
+        )
 
     def _not_json(self, response: requests.Response) -> DirectoryError:
         kind = server_text(response.headers.get("Content-Type", "unknown content type"), 80)
@@ -360,6 +373,8 @@ class DirectoryClient:
             raise DirectoryError(f"the directory at {self.endpoint} answered HTTP {response.status_code}")
         if not isinstance(body, dict):
             body = {}
+        if "data" not in body and "errors" not in body and response.status_code not in REFUSING_STATUSES:
+            raise self._not_graphql(response)
         data = body.get("data")
         # A schema next to errors may be incomplete: checking against it could refuse a good query.
         if body.get("errors") or not isinstance(data, dict) or not isinstance(data.get("__schema"), dict):

@@ -22,6 +22,7 @@ POST; its only writes are PATCHes to OpenMetadata.
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -107,18 +108,44 @@ def redact_url(url: str) -> str:
     return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
+def _causes(error: BaseException) -> list[BaseException]:
+    """The error and what caused it, outermost first: urllib3 chains the socket error it wrapped (`from` in
+    urllib3 2, the implicit context in 1.26)."""
+    chain = [error]
+    while len(chain) < 10:
+        cause = chain[-1].__cause__ or chain[-1].__context__
+        if cause is None:
+            break
+        chain.append(cause)
+    return chain
+
+
 def describe_request_error(exc: requests.RequestException) -> str:
-    """A short reason for a transport failure that never includes headers or the request URL's secrets."""
+    """What went wrong with a request that got no answer, and what to check; never headers or the URL's secrets.
+
+    The order matters: urllib3's NewConnectionError (refused, unknown host, unreachable) is a subclass of
+    ConnectTimeoutError, so a plain timeout test would call every failed connection a timeout.
+    """
     # Once urllib3's retries run out, requests wraps the last cause (a read timeout, say) in a ConnectionError.
     cause: BaseException = exc
     if exc.args and isinstance(exc.args[0], urllib3_errors.MaxRetryError) and exc.args[0].reason is not None:
         cause = exc.args[0].reason
-    if isinstance(exc, requests.Timeout) or isinstance(cause, urllib3_errors.TimeoutError):
-        return "timed out"
+    chain = _causes(cause)
+    if any(isinstance(error, socket.gaierror) for error in chain):
+        return "unknown host: the host name does not resolve; check the host in the URL"
+    if any(isinstance(error, ConnectionRefusedError) for error in chain):
+        return "connection refused: nothing listens at that host and port; check the URL and that the server runs"
     if isinstance(exc, requests.exceptions.SSLError) or isinstance(cause, urllib3_errors.SSLError):
         return "TLS verification failed"
+    if isinstance(cause, urllib3_errors.NewConnectionError):
+        reason = next((error.strerror for error in chain if isinstance(error, OSError) and error.strerror), None)
+        return f"could not connect ({reason or 'no route'}); check the URL and the network path"
+    if isinstance(exc, requests.ConnectTimeout) or isinstance(cause, urllib3_errors.ConnectTimeoutError):
+        return "timed out connecting (requestTimeoutSeconds): check the URL, and firewalls or proxies on the way"
+    if isinstance(exc, requests.Timeout) or isinstance(cause, urllib3_errors.TimeoutError):
+        return "timed out: connected, but no answer within requestTimeoutSeconds; the server is slow or stuck"
     if isinstance(exc, requests.ConnectionError):
-        return "could not connect"
+        return "the connection broke before an answer came"
     return type(exc).__name__
 
 

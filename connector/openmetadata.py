@@ -15,9 +15,9 @@ from typing import Any
 
 import requests
 
-from connector.compat import OpenMetadata, VerifySSL, access_token_provider, get_verify_ssl_fn
-from connector.credentials import WORKFLOW_TOKEN, AccountToken
-from connector.http import AnswerError, build_session, describe_request_error, parse_json, read_body
+from connector.compat import OpenMetadata, VerifySSL, access_token_provider, get_verify_ssl_fn, workflow_token
+from connector.credentials import WORKFLOW_TOKEN, AccountToken, check_workflow_token
+from connector.http import AnswerError, build_session, describe_request_error, parse_json, read_body, redact_url
 from connector.settings import UserUpdaterSettings
 from connector.texts import server_text
 
@@ -67,7 +67,9 @@ class OpenMetadataApi:
         # The provider may refresh its token; ask it for every request rather than caching the header.
         self._token = access_token_provider(metadata)
         self.token_origin = WORKFLOW_TOKEN
-        if token is not None:
+        if token is None:
+            check_workflow_token(workflow_token(config))
+        else:
             self._token = lambda: (token.value.get_secret_value(), 0)
             self.token_origin = token.origin
         self._session = build_session(
@@ -95,7 +97,10 @@ class OpenMetadataApi:
             )
             body = read_body(response)
         except requests.RequestException as exc:
-            raise OpenMetadataError(f"{method} {path}: {describe_request_error(exc)}") from None
+            raise OpenMetadataError(
+                f"{method} {path}: no answer from OpenMetadata at {redact_url(self.base_url)} "
+                f"(workflowConfig.openMetadataServerConfig.hostPort): {describe_request_error(exc)}"
+            ) from None
         except AnswerError as exc:
             raise OpenMetadataError(
                 f"{method} {path}: HTTP {response.status_code}: {exc}", response.status_code

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connector.compat import edit_operation
+from connector.credentials import ACCOUNT_DOC
 from connector.openmetadata import OpenMetadataApi, OpenMetadataError
 from connector.settings import SyncField
 
@@ -41,8 +42,34 @@ class Principal:
         return f"'{self.name}' ({kind})"
 
 
+class TokenRefusedError(Exception):
+    """OpenMetadata answered 401 to the connector's token: the message says why, where the token came from, and
+    what to do."""
+
+
+def _renewal(server_text: str) -> str:
+    if "expired" in server_text.lower():
+        return (
+            "The token has expired: sign in as the service user, create a new personal access token and replace the "
+            f"stored one ({ACCOUNT_DOC}, 'Renewing the token')"
+        )
+    return (
+        "Use the service user's personal access token for this server, whole and not revoked (a token of another "
+        f"server, or one signed before the server's JWT keys changed, is refused; {ACCOUNT_DOC})"
+    )
+
+
 def whoami(api: OpenMetadataApi) -> Principal:
-    me = api.get("/users/loggedInUser")
+    """The principal the token belongs to; TokenRefusedError when OpenMetadata refuses the token."""
+    try:
+        me = api.get("/users/loggedInUser")
+    except OpenMetadataError as exc:
+        if exc.status != 401:
+            raise
+        raise TokenRefusedError(
+            f"OpenMetadata at {api.base_url} refused the token from {api.token_origin} ({exc}). "
+            f"{_renewal(str(exc))}. Nothing was written."
+        ) from None
     return Principal(name=me.get("name", "?"), is_bot=bool(me.get("isBot")), is_admin=bool(me.get("isAdmin")))
 
 

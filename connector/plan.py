@@ -134,16 +134,41 @@ class SafetyLimitError(Exception):
     """The plan changes more users than the operator allows in one run; nothing may be written."""
 
 
-def check_safety_limits(plan: Plan, max_percent: float, max_count: int | None) -> None:
-    """Raise SafetyLimitError when the plan changes more than `max_percent` % of the matched users or more than
-    `max_count` users: a broken directory feed looks like a mass change, and a real one deserves a look first."""
+@dataclass(frozen=True, slots=True)
+class SafetyLimits:
+    """How many users one run may change (`maxChangePercent`, `maxChangeCount`, `minChangesForPercentLimit`).
+
+    The share limit catches a broken directory feed, which looks like a mass change; on a small directory one
+    ordinary change is already a large share (1 of 3 users is 33%), so the share is checked only when the plan
+    changes more than `min_changes_for_percent` users (the setting's description argues its default)."""
+
+    max_percent: float = 100.0
+    max_count: int | None = None
+    min_changes_for_percent: int = 0
+
+    @classmethod
+    def from_settings(cls, settings: UserUpdaterSettings) -> SafetyLimits:
+        return cls(
+            max_percent=settings.max_change_percent,
+            max_count=settings.max_change_count,
+            min_changes_for_percent=settings.min_changes_for_percent_limit,
+        )
+
+
+def check_safety_limits(plan: Plan, limits: SafetyLimits) -> None:
+    """Raise SafetyLimitError when the plan changes more than `max_percent` % of the matched users (and more than
+    `min_changes_for_percent` users) or more than `max_count` users: a broken directory feed looks like a mass
+    change, and a real one deserves a look first."""
     changed = len(plan.changes)
     share = 100.0 * changed / plan.matched if plan.matched else 0.0
     exceeded = []
-    if max_percent < 100 and share > max_percent:
-        exceeded.append(f"more than maxChangePercent {max_percent:g}%")
-    if max_count is not None and changed > max_count:
-        exceeded.append(f"more than maxChangeCount {max_count}")
+    if limits.max_percent < 100 and share > limits.max_percent and changed > limits.min_changes_for_percent:
+        exceeded.append(
+            f"more than maxChangePercent {limits.max_percent:g}% (checked above minChangesForPercentLimit "
+            f"{limits.min_changes_for_percent})"
+        )
+    if limits.max_count is not None and changed > limits.max_count:
+        exceeded.append(f"more than maxChangeCount {limits.max_count}")
     if exceeded:
         raise SafetyLimitError(
             f"Safety limit: the plan changes {changed} of {plan.matched} matched users ({share:.0f}%), "

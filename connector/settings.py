@@ -232,6 +232,17 @@ class UserUpdaterSettings(BaseModel):
             "share check off (e.g. for a first sync). A dry run above the limit warns and goes on.",
         ),
     ] = 20.0
+    min_changes_for_percent_limit: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="maxChangePercent applies only when a run would change more than this many users. On a "
+            "small directory one ordinary change is a large share (1 of 3 users is 33%), so without this floor an "
+            "hourly run of a small team stops at every change. 10 bounds what a broken feed can do unchecked to 10 "
+            "users, each listed with its old value in the log and the change report, and it matters only below "
+            "50 matched users at the default maxChangePercent (10 of 50 is 20%). '0' checks the share always.",
+        ),
+    ] = 10
     max_change_count: Annotated[
         int | None,
         Field(

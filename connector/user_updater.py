@@ -50,7 +50,7 @@ from typing import Any
 from connector import plan_file
 from connector.catalog import CatalogSnapshot, DomainIndex, load_snapshot
 from connector.change_report import Action, ChangeReport, change_rows, plan_rows, protected_rows, stale_rows
-from connector.check import ConnectionCheck
+from connector.check import ConnectionCheck, planned_changes, stops_later_steps
 from connector.compat import (
     AutomationWorkflow,
     CustomDatabaseConnection,
@@ -74,6 +74,7 @@ from connector.plan import (
     Plan,
     PlanRules,
     SafetyLimitError,
+    SafetyLimits,
     UserChange,
     build_plan,
     check_safety_limits,
@@ -87,7 +88,6 @@ from connector.writer import UserWriter, WriteError, describe_change
 logger = logging.getLogger("metadata.Ingestion")
 
 PROGRESS_EVERY_SECONDS = 10.0
-PLANNED_CHANGES_SHOWN = 20
 
 
 class UserUpdaterSource(Source):
@@ -317,7 +317,7 @@ class UserUpdaterSource(Source):
 
     def _check_safety_limits(self, plan: Plan) -> None:
         try:
-            check_safety_limits(plan, self.settings.max_change_percent, self.settings.max_change_count)
+            check_safety_limits(plan, SafetyLimits.from_settings(self.settings))
         except SafetyLimitError as exc:
             if self.settings.dry_run:
                 # A dry run is how the operator reviews such a plan: show it whole, and say a real run would stop.
@@ -325,10 +325,8 @@ class UserUpdaterSource(Source):
                 self.status.warning("safety limit", str(exc))
                 return
             # The operator decides on the changes themselves, so show them (the first ones) before stopping.
-            for change in plan.changes[:PLANNED_CHANGES_SHOWN]:
-                logger.info("Planned: %s", describe_change(change, self._domains))
-            if len(plan.changes) > PLANNED_CHANGES_SHOWN:
-                logger.info("Planned: ... and %d more", len(plan.changes) - PLANNED_CHANGES_SHOWN)
+            for line in planned_changes(plan, self._domains):
+                logger.info("Planned: %s", line)
             raise
 
     def _iter(self) -> Iterable[Either[Any]]:
@@ -444,6 +442,7 @@ def test_connection(
     api = OpenMetadataApi(metadata, connection, load_token(connection))
     directory = DirectoryClient(connection)
     try:
+        checks = ConnectionCheck(api, directory, connection).access_steps()
         steps = [
             TestConnectionStep(
                 name=step.name,
@@ -451,9 +450,9 @@ def test_connection(
                 description=step.hint,
                 error_message=step.hint,
                 mandatory=True,
-                short_circuit=step.short_circuit,
+                short_circuit=stops_later_steps(step, checks),
             )
-            for step in ConnectionCheck(api, directory, connection).access_steps()
+            for step in checks
         ]
         return run_connection_steps(metadata, steps, automation_workflow)
     finally:

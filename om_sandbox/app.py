@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from om_sandbox import access, auth, automations, domains, seed, users
+from om_sandbox import access, accounts, auth, automations, domains, seed, users
 from om_sandbox.context import Context, current_base_url, ok, set_base_url
 from om_sandbox.entities import Entities
 from om_sandbox.errors import ApiError, unhandled
@@ -115,6 +115,7 @@ def create_app(options: Options) -> Starlette:
 
     routes = [
         Route("/api/v1/system/version", version, methods=["GET"]),
+        *accounts.routes(ctx),
         *users.routes(ctx),
         *domains.routes(ctx),
         *access.routes(ctx),

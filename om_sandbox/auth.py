@@ -57,7 +57,11 @@ def ensure_keys(store: Store) -> Keys:
     return Keys(private_pem=pem.encode(), public_pem=public_pem, kid=kid)
 
 
-def issue_token(keys: Keys, user: dict[str, Any], expiry_seconds: int | None = None) -> str:
+def issue_token(
+    keys: Keys, user: dict[str, Any], expiry_seconds: int | None = None, token_type: str | None = None
+) -> str:
+    """A JWT for `user`; `token_type` as ServiceTokenType names it (BOT, PERSONAL_ACCESS, OM_USER for a sign-in),
+    by default BOT for a bot and PERSONAL_ACCESS for a person."""
     now = int(time.time())
     is_bot = bool(user.get("isBot"))
     claims: dict[str, Any] = {
@@ -66,7 +70,7 @@ def issue_token(keys: Keys, user: dict[str, Any], expiry_seconds: int | None = N
         "roles": [],
         "email": user["email"],
         "isBot": is_bot,
-        "tokenType": "BOT" if is_bot else "PERSONAL_ACCESS",
+        "tokenType": token_type or ("BOT" if is_bot else "PERSONAL_ACCESS"),
         "iat": now,
     }
     if expiry_seconds is not None:

@@ -35,6 +35,9 @@ _REQUESTS = {
     "role": ("metadata.generated.schema.api.teams.createRole", "CreateRoleRequest"),
     "policy": ("metadata.generated.schema.api.policies.createPolicy", "CreatePolicyRequest"),
     "workflow": ("metadata.generated.schema.api.automations.createWorkflow", "CreateWorkflowRequest"),
+    # Not entities: the bodies of sign-in and of a personal access token's creation.
+    "login": ("metadata.generated.schema.auth.loginRequest", "LoginRequest"),
+    "personalToken": ("metadata.generated.schema.auth.createPersonalToken", "CreatePersonalToken"),
 }
 _ENTITIES = {
     "user": ("metadata.generated.schema.entity.teams.user", "User"),

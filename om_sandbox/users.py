@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from om_sandbox import patching, policies
+from om_sandbox import accounts, patching, policies
 from om_sandbox.context import Context, check_cursors, ok, query_flag, read_request
 from om_sandbox.entities import (
     RefList,
@@ -77,6 +77,8 @@ _STORED = (
     "deleted",
     "changeDescription",
     "incrementalChangeDescription",
+    # The password's hash (om_sandbox.accounts): kept by every update, never shown (USER_PROTECTED_FIELDS).
+    "authenticationMechanism",
 )
 # PATCH can't change these (EntityRepository/UserRepository.restorePatchAttributes, UserUpdater's email).
 _RESTORED = (
@@ -284,11 +286,13 @@ class Users:
         user["isAdmin"] = bool(create.get("isAdmin"))
         return user
 
-    def create(self, create: Doc, by: str) -> Doc:
+    def create(self, create: Doc, by: str, authentication: Doc | None = None) -> Doc:
         if self.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower())) is not None:
             raise ApiError(409, "Entity already exists")
         relations = self._request_relations(create)
         user = self.new_user(create, by)
+        if authentication is not None:
+            user["authenticationMechanism"] = authentication
         with self.store.tx():
             self.store.insert("user", user)
             self._store_relations(user["id"], relations)
@@ -502,7 +506,7 @@ def routes(ctx: Context) -> list[Route]:
         _model, create = await read_request(request, "user")
         _admin_needed(subject, create)
         policies.authorize(subject, _resource(None), ["Create"])
-        user = users.create(create, subject.name)
+        user = users.create(create, subject.name, accounts.password_mechanism(create))
         return ok(users.view(user, PATCH_FIELDS), status=201)
 
     async def put_user(request: Request) -> JSONResponse:

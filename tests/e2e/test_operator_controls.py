@@ -50,6 +50,7 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
         planPath=str(plan_path),
         reportPath=str(dry_report),
         maxChangePercent="20",
+        minChangesForPercentLimit="0",
     )
     assert dry.returncode == 0, dry.output
     assert "A real run would stop here. Safety limit: the plan changes 2 of 3 matched users" in dry.output

@@ -172,12 +172,13 @@ def test_safety_limit_stops_a_mass_change_before_any_write(
         start_directory(None),
         sandbox.token("user-sync"),
         maxChangePercent="50",
+        minChangesForPercentLimit="0",
         maxChangeCount="1",
     )
     assert run.returncode != 0
     assert (
-        "Safety limit: the plan changes 2 of 3 matched users (67%), more than maxChangePercent 50% and more than "
-        "maxChangeCount 1. Nothing was written."
+        "Safety limit: the plan changes 2 of 3 matched users (67%), more than maxChangePercent 50% (checked above "
+        "minChangesForPercentLimit 0) and more than maxChangeCount 1. Nothing was written."
     ) in run.output
     assert 'maxChangePercent: "100" turns the share check off' in run.output
     assert "Planned: user brian_smith7: displayName 'Brian' -> 'Brian Smith'" in run.output

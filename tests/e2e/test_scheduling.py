@@ -367,12 +367,14 @@ def test_check_cli_reports_principal_permissions_and_findings(
     )
     assert lines[4] == "Check passed: a sync can run with this file."
 
-    # The bot's token, and the default safety limit (20%) with every demo user to change.
-    strict = workflow_config(sandbox, start_directory(None), maxChangePercent="20")
+    # The bot's token, and the default share limit (20%) checked from the first change on, every demo user to change.
+    strict = workflow_config(sandbox, start_directory(None), maxChangePercent="20", minChangesForPercentLimit="0")
     failed = check(sandbox.token("ingestion-bot"), write_config(tmp_path / "strict.yaml", strict))
     assert failed.returncode == 1
     assert "FAIL  CheckEditPermissions: 'ingestion-bot' (bot) may not edit users' displayName" in failed.stdout
     assert "displayName: no, EditDisplayName 'deny' (rule 'DisplayName-Deny'" in failed.stdout
     assert "FAIL  PlanSync: Safety limit: the plan changes 2 of 3 matched users (67%)" in failed.stdout
+    # What the limit stopped, for the operator to judge.
+    assert "      planned: user brian_smith7: displayName 'Brian' -> 'Brian Smith'" in failed.stdout
     assert failed.stdout.splitlines()[-1] == "Check failed: see FAIL above."
     assert versions(sandbox) == before

@@ -199,6 +199,27 @@ def test_refused_introspection_is_a_warning(
     assert "__schema" in script.bodies[0]["query"]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(404, b"Not Found"),  # a wrong path on the right server
+        Answer(405, {"detail": "Method Not Allowed"}),
+        Answer(200, b"<html>HR portal</html>"),  # the site's home page, not its API
+        Answer(200, {"status": "ok"}),
+    ],
+)
+def test_a_url_that_is_not_a_graphql_endpoint_names_graphql_endpoint(
+    server: tuple[str, Script], answer: Answer, caplog: pytest.LogCaptureFixture
+) -> None:
+    url, script = server
+    script.answers = [answer]
+    with pytest.raises(DirectoryError) as error:
+        DirectoryClient(settings(url)).check_query()
+    assert f"is not a GraphQL endpoint: it answered HTTP {answer.status}" in str(error.value)
+    assert "Check connectionOptions.graphqlEndpoint" in str(error.value)
+    assert "introspection" not in caplog.text
+
+
 def test_a_broken_server_is_not_taken_for_a_refusal(server: tuple[str, Script]) -> None:
     url, script = server
     script.answers = [Answer(502, b"<html>Bad Gateway</html>")]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from connector.credentials import load_token
+from connector.credentials import check_workflow_token, load_token
 from connector.settings import SettingsError, UserUpdaterSettings
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.secret-payload.signature"  # noqa: S105 - a made-up token
@@ -73,3 +73,20 @@ def test_a_token_given_where_a_file_path_belongs_is_refused_without_echoing_it(v
         settings(openMetadataTokenFile=value)
     assert "'openMetadataTokenFile': Value error, must be the absolute path of a file" in str(error.value)
     assert value not in str(error.value)
+
+
+def test_a_workflow_token_left_as_an_unset_variable_names_the_variable() -> None:
+    with pytest.raises(SettingsError) as error:
+        check_workflow_token("${OPENMETADATA_JWT_TOKEN}")
+    message = str(error.value)
+    assert message.startswith(
+        "workflowConfig.openMetadataServerConfig.securityConfig.jwtToken is '${OPENMETADATA_JWT_TOKEN}': the "
+        "environment variable OPENMETADATA_JWT_TOKEN is not set for the process that runs the workflow"
+    )
+    assert "Set OPENMETADATA_JWT_TOKEN to the service user's personal access token (docs/account.md)" in message
+    with pytest.raises(SettingsError, match="the environment variable SYNC_TOKEN is not set"):
+        check_workflow_token("$SYNC_TOKEN")
+    with pytest.raises(SettingsError, match="jwtToken is empty"):
+        check_workflow_token("  ")
+    check_workflow_token("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")
+    check_workflow_token(None)  # another auth provider: its token comes from the identity provider

@@ -1,6 +1,13 @@
-from requests.adapters import HTTPAdapter
+import socket
+from typing import Any
 
-from connector.http import BoundedRetry, build_session, redact_url
+import pytest
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_errors
+
+from connector.http import BoundedRetry, build_session, describe_request_error, redact_url
 
 
 def test_waits_are_bounded_even_for_long_retry_after() -> None:
@@ -50,3 +57,50 @@ def test_redact_url_drops_credentials_and_query() -> None:
     assert redact_url("https://user:pw@dir.example.com:8443/graphql?token=abc#x") == (
         "https://dir.example.com:8443/graphql"
     )
+
+
+def failed_request(url: str, timeout: float = 5.0) -> str:
+    """The reason describe_request_error gives for a GET that gets no answer, through a real session."""
+    session = build_session(max_retries=0, backoff_seconds=0, max_wait_seconds=1)
+    with pytest.raises(requests.RequestException) as error:
+        session.get(url, timeout=timeout)
+    return describe_request_error(error.value)
+
+
+def test_a_refused_connection_is_named_as_refused_not_as_a_timeout() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, never listening: the kernel refuses connections
+        reason = failed_request(f"http://127.0.0.1:{port}/graphql")
+    assert reason.startswith("connection refused: nothing listens at that host and port")
+    assert "timed out" not in reason
+
+
+def test_an_unknown_host_is_named_as_such(monkeypatch: pytest.MonkeyPatch) -> None:
+    resolve = socket.getaddrinfo
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host == "directory.invalid":
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return resolve(host, *args, **kwargs)
+
+    # The resolver is the only thing replaced: requests, urllib3 and their error wrapping run as in production.
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    reason = failed_request("http://directory.invalid:4000/graphql")
+    assert reason == "unknown host: the host name does not resolve; check the host in the URL"
+
+
+def test_a_server_that_accepts_but_never_answers_is_a_timeout() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)  # the kernel completes the handshake; nobody ever reads or answers
+        reason = failed_request(f"http://127.0.0.1:{sock.getsockname()[1]}/", timeout=0.3)
+    assert reason.startswith("timed out: connected, but no answer within requestTimeoutSeconds")
+
+
+def test_a_connect_timeout_and_a_tls_failure_are_named() -> None:
+    pool = urllib3.HTTPConnectionPool("10.0.0.1", 80)
+    connect = urllib3_errors.MaxRetryError(pool, "/", reason=urllib3_errors.ConnectTimeoutError(pool, "timed out"))
+    assert describe_request_error(requests.ConnectTimeout(connect)).startswith("timed out connecting")
+    tls = urllib3_errors.MaxRetryError(pool, "/", reason=urllib3_errors.SSLError("certificate verify failed"))
+    assert describe_request_error(requests.exceptions.SSLError(tls)) == "TLS verification failed"

@@ -2,8 +2,8 @@ import pytest
 
 from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex, user_from_json
 from connector.directory import DirectoryUser
-from connector.plan import Plan, SafetyLimitError, UserChange, build_plan, check_safety_limits
-from connector.settings import SyncField
+from connector.plan import Plan, SafetyLimitError, SafetyLimits, UserChange, build_plan, check_safety_limits
+from connector.settings import SyncField, UserUpdaterSettings
 
 FINANCE = Domain("d-fin", "Finance", "Finance")
 MARKETING = Domain("d-mkt", "Marketing", "Marketing")
@@ -160,24 +160,51 @@ def plan_changing(changed: int, matched: int) -> Plan:
 
 
 def test_safety_limit_on_the_share_of_matched_users() -> None:
-    check_safety_limits(plan_changing(2, 10), 20, None)
+    share = SafetyLimits(max_percent=20)
+    check_safety_limits(plan_changing(2, 10), share)
     with pytest.raises(SafetyLimitError) as error:
-        check_safety_limits(plan_changing(3, 10), 20, None)
+        check_safety_limits(plan_changing(3, 10), share)
     assert str(error.value).startswith(
-        "Safety limit: the plan changes 3 of 10 matched users (30%), more than maxChangePercent 20%. "
-        "Nothing was written."
+        "Safety limit: the plan changes 3 of 10 matched users (30%), more than maxChangePercent 20% (checked above "
+        "minChangesForPercentLimit 0). Nothing was written."
     )
     assert 'maxChangePercent: "100" turns the share check off' in str(error.value)
-    check_safety_limits(plan_changing(10, 10), 100, None)
-    check_safety_limits(plan_changing(0, 0), 0, 0)
+    check_safety_limits(plan_changing(10, 10), SafetyLimits(max_percent=100))
+    check_safety_limits(plan_changing(0, 0), SafetyLimits(max_percent=0, max_count=0))
+
+
+def test_the_share_limit_applies_only_above_the_minimum_number_of_changes() -> None:
+    """A small team: 1 change of 3 users is 33%, an ordinary hourly change that the share limit must not stop."""
+    small_team = SafetyLimits(max_percent=20, min_changes_for_percent=10)
+    check_safety_limits(plan_changing(1, 3), small_team)
+    check_safety_limits(plan_changing(10, 12), small_team)
+    with pytest.raises(SafetyLimitError, match=r"11 of 12 matched users \(92%\), more than maxChangePercent 20%"):
+        check_safety_limits(plan_changing(11, 12), small_team)
+    # On a large directory the floor changes nothing: 20% of 1000 is far above it.
+    with pytest.raises(SafetyLimitError, match="201 of 1000"):
+        check_safety_limits(plan_changing(201, 1000), small_team)
+    # The count limit does not depend on the floor.
+    with pytest.raises(SafetyLimitError, match="more than maxChangeCount 2"):
+        check_safety_limits(plan_changing(3, 3), SafetyLimits(max_percent=100, max_count=2, min_changes_for_percent=10))
+
+
+def test_safety_limits_come_from_the_settings_with_a_floor_of_10_by_default() -> None:
+    settings = UserUpdaterSettings.from_connection_options(
+        {"graphqlEndpoint": "http://localhost:4000", "maxChangePercent": "5", "maxChangeCount": "7"}
+    )
+    assert SafetyLimits.from_settings(settings) == SafetyLimits(max_percent=5, max_count=7, min_changes_for_percent=10)
+    zero = UserUpdaterSettings.from_connection_options(
+        {"graphqlEndpoint": "http://localhost:4000", "minChangesForPercentLimit": "0"}
+    )
+    assert SafetyLimits.from_settings(zero).min_changes_for_percent == 0
 
 
 def test_safety_limit_on_the_count() -> None:
-    check_safety_limits(plan_changing(5, 10), 100, 5)
+    check_safety_limits(plan_changing(5, 10), SafetyLimits(max_count=5))
     with pytest.raises(SafetyLimitError, match=r"6 of 10 .* more than maxChangeCount 5\."):
-        check_safety_limits(plan_changing(6, 10), 100, 5)
-    with pytest.raises(SafetyLimitError, match="maxChangePercent 50% and more than maxChangeCount 5"):
-        check_safety_limits(plan_changing(6, 10), 50, 5)
+        check_safety_limits(plan_changing(6, 10), SafetyLimits(max_count=5))
+    with pytest.raises(SafetyLimitError, match=r"maxChangePercent 50% \(.*\) and more than maxChangeCount 5"):
+        check_safety_limits(plan_changing(6, 10), SafetyLimits(max_percent=50, max_count=5))
 
 
 def test_users_sharing_an_email_are_reported_and_none_is_changed() -> None:

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from connector.catalog import CatalogUser
 from connector.directory import DirectoryUser
-from connector.plan import PlanRules, UserChange, build_plan, check_safety_limits, hold_back_protected
+from connector.plan import PlanRules, SafetyLimits, UserChange, build_plan, check_safety_limits, hold_back_protected
 from connector.settings import SyncField
 from tests.unit.test_plan import AARON, ADMIN, BOTH, BRIAN, FINANCE, MARKETING, person, snapshot
 
@@ -142,7 +142,7 @@ def test_a_protected_user_the_directory_agrees_with_is_just_unchanged() -> None:
 def test_protected_changes_do_not_count_against_the_safety_limits() -> None:
     catalog = snapshot(BRIAN, AARON, replace(ADMIN, is_admin=True))
     plan = build_plan(PROTECTED_DIRECTORY, catalog, BOTH, PlanRules(principal="aaron_johnson0"))
-    check_safety_limits(plan, max_percent=34, max_count=1)
+    check_safety_limits(plan, SafetyLimits(max_percent=34, max_count=1, min_changes_for_percent=0))
 
 
 def test_held_back_changes_from_a_plan_file_follow_the_same_rules() -> None:
