@@ -164,7 +164,7 @@ def test_a_conditional_permission_is_a_warning_and_the_run_goes_on(caplog: pytes
 def test_the_safety_limit_stops_a_mass_change_before_any_write(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="metadata.Ingestion")
     api = FakeApi()
-    built = source(api, FakeDirectory(directory(changed=5)), maxChangePercent="20")
+    built = source(api, FakeDirectory(directory(changed=5)), maxChangePercent="20", minChangesForPercentLimit="0")
     with pytest.raises(SafetyLimitError, match=r"the plan changes 5 of 10 matched users \(50%\)"):
         built.prepare()
     assert built.plan is None
@@ -177,7 +177,9 @@ def test_a_dry_run_over_the_safety_limit_warns_shows_the_plan_and_writes_nothing
 ) -> None:
     caplog.set_level(logging.INFO, logger="metadata.Ingestion")
     api = FakeApi()
-    built = source(api, FakeDirectory(directory(changed=5)), maxChangePercent="20", dryRun="true")
+    built = source(
+        api, FakeDirectory(directory(changed=5)), maxChangePercent="20", minChangesForPercentLimit="0", dryRun="true"
+    )
     built.prepare()
     warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
     assert len(warnings) == 1
