@@ -128,6 +128,11 @@ def run_install_line(venv: Path) -> None:
         "VIRTUAL_ENV": str(venv),
         "PIP_QUIET": "1",
     }
+    # The line's guarantee rests on `pip freeze` listing the environment under the image's settings (PIP_QUIET
+    # empties `pip list`, for one): an empty constraint list would let pip change anything, unseen below.
+    frozen = run(["sh", "-c", "pip freeze"], env=env, capture_output=True).stdout
+    if not re.search(rf"^{SDK}==", frozen, flags=re.MULTILINE):
+        raise InstallCheckError(f"`pip freeze` does not list {SDK}: the install line would constrain nothing")
     print(f"== {line}", flush=True)
     run(["sh", "-c", line], cwd=ROOT, env=env)
     after = environment_packages(venv)
