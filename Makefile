@@ -18,13 +18,13 @@ extra = om-$(subst .,-,$(1))
 # Records which line .venv holds, so that switching lines re-syncs and staying on one does not.
 STAMP := $(VENV)/.openmetadata-line-$(OM)
 
-.PHONY: install demo test test-lines lint typecheck unit e2e bench clean airflow-check
+.PHONY: install demo test test-lines lint typecheck unit e2e bench clean airflow-check check-install
 
 .tools/bin/uv:
 	$(PYTHON) -m venv .tools
 	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
 
-$(STAMP): uv.lock pyproject.toml | $(UV)
+$(STAMP): uv.lock pyproject.toml devtools/pyproject.toml | $(UV)
 	rm -f $(VENV)/.openmetadata-line-*
 	UV_PYTHON_DOWNLOADS=never $(UV) sync --frozen --extra $(call extra,$(OM)) --python $(PYTHON)
 	@touch $@
@@ -41,23 +41,32 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# UV: tests/packaging builds the wheel with it.
 unit: install
-	$(BIN)/pytest tests/unit -q
+	UV=$(UV) $(BIN)/pytest tests/unit tests/packaging -q
 
 # pytest-xdist workers: the suite's time is mostly `metadata ingest` subprocesses and servers on free ports in
 # per-test directories, so tests run side by side; two suit the two-core CI machine.
 TEST_WORKERS ?= 2
 test: lint typecheck
-	$(BIN)/pytest -q -n $(TEST_WORKERS)
+	UV=$(UV) $(BIN)/pytest -q -n $(TEST_WORKERS)
 
 # The tests marked `lines` (end-to-end suite, workflow schema, the sandbox's line differences) against every
 # line, each in its own cached environment .venv-om-X.Y; `make test-lines LINES="1.9 2.0"` picks lines.
 test-lines: | $(UV)
 	PYTHON=$(PYTHON) UV=$(UV) bash scripts/test_lines.sh $(LINES)
 
-# The example DAG under real Airflow, in a throwaway environment (.airflow-check/); not part of `make test`.
+# The install line of docs/install.md (the Dockerfile's) in an environment holding only the SDK of each line given,
+# then a sync of the demo through it and the Airflow example's task there (scripts/check_install.py); CI runs it on
+# the oldest and the newest line, side by side.
+INSTALL_LINES ?= 1.9 2.0
+check-install: install
+	UV=$(UV) $(BIN)/python -m scripts.check_install lines $(INSTALL_LINES)
+
+# The example DAG under real Airflow, in a throwaway environment (.airflow-check/), the connector installed with the
+# same line; not part of `make test` (CI runs the same import path in `make check-install`).
 airflow-check: install
-	bash examples/airflow/check-with-airflow.sh
+	UV=$(UV) bash examples/airflow/check-with-airflow.sh
 
 # `make bench` (N=1,10000,100000; add 1000000 on request, e.g. `make bench N=1,10000,100000,1000000`): see
 # benchmarks/RESULTS.md. It installs the `bench` dependency group (matplotlib) for the plot.
@@ -69,4 +78,4 @@ bench: install
 		--markdown benchmarks/RESULTS.md --json benchmarks/results.json --plot benchmarks/scale.png
 
 clean:
-	rm -rf $(VENV) .venv-om-* .tools .demo .airflow-check .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .venv-om-* .tools .demo .airflow-check .check-install .mypy_cache .ruff_cache .pytest_cache
