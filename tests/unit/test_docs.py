@@ -47,7 +47,7 @@ def test_the_reference_lists_every_option_with_its_default() -> None:
 def sdk_pins() -> dict[str, str]:
     """OpenMetadata line -> the SDK release its extra pins in pyproject.toml."""
     pyproject = (ROOT / "pyproject.toml").read_text()
-    extras = re.findall(r'^om-(\d+)-(\d+) = \["openmetadata-ingestion==([\d.]+)"\]', pyproject, flags=re.MULTILINE)
+    extras = re.findall(r'^om-(\d+)-(\d+) = \["openmetadata-ingestion==([\d.]+)"[\],]', pyproject, flags=re.MULTILINE)
     return {f"{major}.{minor}": release for major, minor, release in extras}
 
 
