@@ -6,7 +6,7 @@ in `connector.user_updater`). Each step returns one line saying what it found, o
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from connector.catalog import load_snapshot
@@ -38,7 +38,7 @@ class ConnectionCheck:
         self.directory = directory
         self.settings = settings
         self._principal: Principal | None = None
-        self._users: list[DirectoryUser] | None = None
+        self._users: Sequence[DirectoryUser] | None = None
 
     def access_steps(self) -> list[Step]:
         """What the SDK's test connection runs: both servers reachable, and the account allowed to write."""
