@@ -1,7 +1,8 @@
 """Snapshot the catalog: OpenMetadata's non-bot users and its domains, preloaded with paged list calls.
 
-Only what the plan needs is kept, in small frozen records, so that a 100k-user catalog fits in a few tens of
-megabytes instead of holding full SDK models.
+Only what the plan needs is kept, compactly (`CatalogUsers`), and each page of JSON is let go once it is read: a
+million-user catalog must fit in an ingestion worker beside the SDK (benchmarks/RESULTS-1M.md has the bytes per
+user).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,14 +79,8 @@ class DomainIndex:
         return domain.fqn if domain else domain_id
 
 
-@dataclass
-class CatalogSnapshot:
-    """`users_by_email` by the email folded for matching (see `email_key`); `shared_emails` holds the users whose
-    emails fold to the same key, kept out of `users_by_email`: the directory cannot say which of them it means."""
-
-    users_by_email: dict[str, CatalogUser]
-    domains: DomainIndex
-    shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
+# CatalogUser's fields, in order.
+UserFields = tuple[str, str, str, str | None, tuple[str, ...], float, tuple[str, ...], bool]
 
 
 def email_key(email: str) -> str:
@@ -96,31 +91,166 @@ def email_key(email: str) -> str:
     return email if email.isascii() else unicodedata.normalize("NFKC", email).casefold()
 
 
-def user_from_json(entity: dict[str, Any]) -> CatalogUser:
+def _user_fields(entity: dict[str, Any]) -> UserFields:
+    """A user entity's JSON as CatalogUser's fields, in their order."""
     refs = entity.get("domains") or []
-    own = [ref["id"] for ref in refs if not ref.get("inherited")]
-    return CatalogUser(
-        id=entity["id"],
-        name=entity["name"],
-        email=str(entity.get("email", "")).strip().lower(),
-        display_name=entity.get("displayName") or None,
-        domain_ids=tuple(own),
-        version=float(entity.get("version") or 0.0),
-        listed_domain_ids=tuple(ref["id"] for ref in refs),
+    return (
+        entity["id"],
+        entity["name"],
+        str(entity.get("email", "")).strip().lower(),
+        entity.get("displayName") or None,
+        tuple(ref["id"] for ref in refs if not ref.get("inherited")),
+        float(entity.get("version") or 0.0),
+        tuple(ref["id"] for ref in refs),
         # A plain attribute of user.json, in every answer whatever `fields` asks for (docs/openmetadata-notes.md).
-        is_admin=bool(entity.get("isAdmin")),
+        bool(entity.get("isAdmin")),
     )
+
+
+def user_from_json(entity: dict[str, Any]) -> CatalogUser:
+    return CatalogUser(*_user_fields(entity))
+
+
+def _compact_id(value: str) -> int | str:
+    """An entity id as a 128-bit int when it is a UUID in OpenMetadata's spelling (48 bytes instead of 85)."""
+    if len(value) == 36 and value[8] == value[13] == value[18] == value[23] == "-":
+        try:
+            number = int(value.replace("-", ""), 16)
+        except ValueError:
+            return value
+        if _id_text(number) == value:
+            return number
+    return value
+
+
+def _id_text(value: int | str) -> str:
+    if isinstance(value, str):
+        return value
+    digits = f"{value:032x}"
+    return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+
+
+# A user's domains as read, its version and whether it is an admin: few distinct values among many users, so each
+# is held once.
+_DomainState = tuple[tuple[str, ...], tuple[str, ...], float, bool]
+
+
+class _Row:
+    """What the snapshot holds per user besides the key it is filed under; `name` is None when it is the email's
+    local part (as OpenMetadata names users who sign in), and `email` None when it is the key (all but the rare
+    non-ASCII email that folding changes), so that neither is held twice."""
+
+    __slots__ = ("display_name", "email", "id", "name", "state")
+
+    def __init__(
+        self, id: int | str, name: str | None, email: str | None, display_name: str | None, state: _DomainState
+    ) -> None:
+        self.id = id
+        self.name = name
+        self.email = email
+        self.display_name = display_name
+        self.state = state
+
+
+class CatalogUsers(Mapping[str, CatalogUser]):
+    """The snapshot's users by email, held compactly (about a third of the bytes of CatalogUser records) and
+    turned into a CatalogUser when looked up.
+
+    `strings` shares equal texts (emails, display names) with whoever else fills the same table: the directory's
+    rows hold the same values (benchmarks/RESULTS-1M.md)."""
+
+    def __init__(self, strings: dict[str, str] | None = None) -> None:
+        self._rows: dict[str, _Row] = {}
+        self._states: dict[_DomainState, _DomainState] = {}
+        self._strings = {} if strings is None else strings
+
+    def add(self, key: str, fields: UserFields) -> None:
+        """File a user (CatalogUser's fields, in order) under `key` (`email_key` of its email); a later user with
+        the same key replaces it."""
+        id_, name, email, display_name, domain_ids, version, listed_domain_ids, is_admin = fields
+        strings = self._strings
+        key = strings.setdefault(key, key)
+        if display_name is not None:
+            display_name = strings.setdefault(display_name, display_name)
+        state = (domain_ids, listed_domain_ids, version, is_admin)
+        state = self._states.setdefault(state, state)
+        local = name if name != email.partition("@")[0] else None
+        self._rows[key] = _Row(_compact_id(id_), local, email if email != key else None, display_name, state)
+
+    def _user(self, key: str, row: _Row) -> CatalogUser:
+        domain_ids, listed_domain_ids, version, is_admin = row.state
+        email = key if row.email is None else row.email
+        return CatalogUser(
+            id=_id_text(row.id),
+            name=email.partition("@")[0] if row.name is None else row.name,
+            email=email,
+            display_name=row.display_name,
+            domain_ids=domain_ids,
+            version=version,
+            listed_domain_ids=listed_domain_ids,
+            is_admin=is_admin,
+        )
+
+    def pop(self, key: str) -> CatalogUser:
+        return self._user(key, self._rows.pop(key))
+
+    def __getitem__(self, email: str) -> CatalogUser:
+        return self._user(email, self._rows[email])
+
+    def get(self, email: str, default: Any = None) -> Any:
+        row = self._rows.get(email)
+        return default if row is None else self._user(email, row)
+
+    def __contains__(self, email: object) -> bool:
+        return email in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def with_ids(self, ids: Collection[str]) -> dict[str, CatalogUser]:
+        """The users with these ids, by id, found without building a record for every user."""
+        wanted = {_compact_id(value) for value in ids}
+        return {_id_text(row.id): self._user(email, row) for email, row in self._rows.items() if row.id in wanted}
+
+    def release_strings(self) -> None:
+        """Drop the reference to the shared table once filled, so that it is freed when the reads are done."""
+        self._strings = {}
+
+
+@dataclass
+class CatalogSnapshot:
+    """`users_by_email` by the email folded for matching (see `email_key`); `shared_emails` holds the users whose
+    emails fold to the same key, kept out of `users_by_email`: the directory cannot say which of them it means."""
+
+    users_by_email: Mapping[str, CatalogUser]
+    domains: DomainIndex
+    shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
+
+    def users_with_ids(self, ids: Collection[str]) -> dict[str, CatalogUser]:
+        """The users with these ids, by id."""
+        if isinstance(self.users_by_email, CatalogUsers):
+            return self.users_by_email.with_ids(ids)
+        return {user.id: user for user in self.users_by_email.values() if user.id in ids}
 
 
 class SnapshotCancelledError(Exception):
     """The snapshot was abandoned part way because the run is stopping for another reason."""
 
 
-def load_snapshot(api: OpenMetadataApi, page_size: int, cancel: threading.Event | None = None) -> CatalogSnapshot:
+def load_snapshot(
+    api: OpenMetadataApi,
+    page_size: int,
+    cancel: threading.Event | None = None,
+    strings: dict[str, str] | None = None,
+) -> CatalogSnapshot:
     """Read every non-bot user (with domains) and every domain, one paged list call after another.
 
-    `cancel` is checked as each page arrives, before it is used, so that a snapshot taken alongside another read
-    (the directory's) costs at most one more page once that read has failed."""
+    `strings` is the table of texts shared with the directory's read (see CatalogUsers). `cancel` is checked as
+    each page arrives, before it is used, so that a snapshot taken alongside another read (the directory's) costs at
+    most one more page once that read has failed."""
 
     def pages(path: str, params: dict[str, Any]) -> Iterator[list[dict[str, Any]]]:
         for page in api.list_pages(path, params, page_size):
@@ -134,18 +264,19 @@ def load_snapshot(api: OpenMetadataApi, page_size: int, cancel: threading.Event 
             domains.add(
                 Domain(id=entity["id"], name=entity["name"], fqn=entity.get("fullyQualifiedName") or entity["name"])
             )
-    users: dict[str, CatalogUser] = {}
+    users = CatalogUsers(strings)
     shared: dict[str, list[CatalogUser]] = {}
     for page in pages("/users", {"fields": "domains", "isBot": "false"}):
         for entity in page:
-            user = user_from_json(entity)
-            if not user.email:
+            fields = _user_fields(entity)
+            if not fields[2]:
                 continue
-            key = email_key(user.email)
+            key = email_key(fields[2])
             if key in shared:
-                shared[key].append(user)
+                shared[key].append(CatalogUser(*fields))
             elif key in users:
-                shared[key] = [users.pop(key), user]
+                shared[key] = [users.pop(key), CatalogUser(*fields)]
             else:
-                users[key] = user
+                users.add(key, fields)
+    users.release_strings()
     return CatalogSnapshot(users_by_email=users, domains=domains, shared_emails=shared)

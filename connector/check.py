@@ -7,7 +7,7 @@ is not run when a step it needs did not pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -63,7 +63,7 @@ class ConnectionCheck:
         self.directory = directory
         self.settings = settings
         self._principal: Principal | None = None
-        self._users: list[DirectoryUser] | None = None
+        self._users: Sequence[DirectoryUser] | None = None
 
     def access_steps(self) -> list[Step]:
         """What the SDK's test connection runs: both servers reachable, and the account allowed to write."""

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from connector.catalog import Ambiguous, CatalogSnapshot, CatalogUser, Domain, DomainIndex
-from connector.directory import DirectoryUser
+from connector.directory import DirectoryUser, DirectoryUsers
 from connector.settings import SyncField, UserUpdaterSettings
 
 
@@ -191,12 +191,12 @@ def hold_back_protected(changes: list[UserChange], rules: PlanRules) -> tuple[li
     return allowed, protected
 
 
-def _domain_key(user: DirectoryUser) -> frozenset[str]:
-    return frozenset(value.lower() for value in user.domains or ())
+def _domain_key(domains: tuple[str, ...] | None) -> frozenset[str]:
+    return frozenset(value.lower() for value in domains or ())
 
 
 def _agree(first: DirectoryUser, other: DirectoryUser) -> bool:
-    return first.display_name == other.display_name and _domain_key(first) == _domain_key(other)
+    return first.display_name == other.display_name and _domain_key(first.domains) == _domain_key(other.domains)
 
 
 def _resolve_domains(
@@ -224,41 +224,43 @@ def _own_domains(user: CatalogUser, index: DomainIndex) -> tuple[Domain, ...]:
     return tuple(index.by_id.get(domain_id) or Domain(domain_id, domain_id, domain_id) for domain_id in user.domain_ids)
 
 
-def deduplicate(users: list[DirectoryUser], plan: Plan) -> list[DirectoryUser]:
-    """One DirectoryUser per email; agreeing repeats are counted, disagreeing ones go to `plan.conflicts`."""
-    first: dict[str, DirectoryUser] = {}
-    # Only repeated emails get a list: a directory lists nearly everyone once.
-    repeats: dict[str, list[DirectoryUser]] = {}
-    for user in users:
-        if user.email not in first:
-            first[user.email] = user
-        else:
-            repeats.setdefault(user.email, [first[user.email]]).append(user)
-    for email, rows in repeats.items():
-        if all(_agree(rows[0], other) for other in rows[1:]):
-            plan.duplicate_rows += len(rows) - 1
-        else:
-            plan.conflicts[email] = rows
-            del first[email]
-    return list(first.values())
+def _outside(email: str, row: int, rules: PlanRules, filtered_rows: frozenset[int]) -> str | None:
+    """Why a directory row is set aside by the operator's filters, or None."""
+    if not rules.in_scope(email):
+        return "email does not match emailPattern"
+    if row in filtered_rows:
+        return "row does not match rowFilter"
+    return None
 
 
-def _select(
-    directory: list[DirectoryUser], rules: PlanRules, filtered_rows: frozenset[int], plan: Plan
-) -> list[DirectoryUser]:
-    selected = []
-    for person in directory:
-        if not rules.in_scope(person.email):
-            plan.filtered.append((person, "email does not match emailPattern"))
-        elif person.row in filtered_rows:
-            plan.filtered.append((person, "row does not match rowFilter"))
+def _deduplicate(
+    users: DirectoryUsers, repeated: set[str], rules: PlanRules, filtered_rows: frozenset[int], plan: Plan
+) -> dict[str, int]:
+    """The row kept for each email that more than one selected row lists (0 for none); agreeing repeats are
+    counted, disagreeing ones go to `plan.conflicts` and keep no row. `repeated` are the emails that more than one
+    row lists, selected or not: a directory lists nearly everyone once, so only these rows are looked at twice."""
+    rows: dict[str, list[DirectoryUser]] = {}
+    if repeated:
+        for row, email, display_name, domains in users.columns():
+            if email in repeated and _outside(email, row, rules, filtered_rows) is None:
+                rows.setdefault(email, []).append(DirectoryUser(row, email, display_name, domains))
+    kept: dict[str, int] = {}
+    for email, same in rows.items():
+        if len(same) == 1:
+            continue
+        if all(_agree(same[0], other) for other in same[1:]):
+            plan.duplicate_rows += len(same) - 1
+            kept[email] = same[0].row
         else:
-            selected.append(person)
-    return selected
+            plan.conflicts[email] = same
+            kept[email] = 0  # no row number is 0: every row of the email is left out
+    return kept
 
 
 def _plan_user(
-    person: DirectoryUser,
+    row: int,
+    display_name: str | None,
+    domains: tuple[str, ...] | None,
     user: CatalogUser,
     *,
     snapshot: CatalogSnapshot,
@@ -267,39 +269,37 @@ def _plan_user(
     unreadable: frozenset[tuple[int, str]],
     plan: Plan,
 ) -> UserChange | None:
-    display_name, clear_display_name, domains = None, False, None
+    """The change for one directory row (its values) matched to `user`, or None when nothing differs."""
+    new_display_name, clear_display_name, new_domains = None, False, None
     if SyncField.DISPLAY_NAME in fields:
-        if person.display_name is not None:
-            display_name = person.display_name if person.display_name != user.display_name else None
+        if display_name is not None:
+            new_display_name = display_name if display_name != user.display_name else None
         else:
             clear_display_name = (
-                rules.allow_clear and user.display_name is not None and (person.row, "displayName") not in unreadable
+                rules.allow_clear and user.display_name is not None and (row, "displayName") not in unreadable
             )
     if SyncField.DOMAINS in fields:
         own_ids = set(user.domain_ids)
-        if person.domains is not None:
-            resolved = _resolve_domains(person.domains, rules.domain_mapping, snapshot, plan)
+        if domains is not None:
+            resolved = _resolve_domains(domains, rules.domain_mapping, snapshot, plan)
             if isinstance(resolved, str):
-                plan.skipped.append(SkippedField(user, SyncField.DOMAINS, person.domains, resolved))
+                plan.skipped.append(SkippedField(user, SyncField.DOMAINS, domains, resolved))
             else:
                 if rules.domain_mode == "add":
                     resolved = _own_domains(user, snapshot.domains) + tuple(d for d in resolved if d.id not in own_ids)
                 if own_ids != {domain.id for domain in resolved}:
-                    domains = resolved
-        elif (
-            rules.allow_clear
-            and rules.domain_mode == "replace"
-            and own_ids
-            and (person.row, "domain") not in unreadable
-        ):
-            domains = ()
-    if display_name is None and domains is None and not clear_display_name:
+                    new_domains = resolved
+        elif rules.allow_clear and rules.domain_mode == "replace" and own_ids and (row, "domain") not in unreadable:
+            new_domains = ()
+    if new_display_name is None and new_domains is None and not clear_display_name:
         return None
-    return UserChange(user=user, display_name=display_name, domains=domains, clear_display_name=clear_display_name)
+    return UserChange(
+        user=user, display_name=new_display_name, domains=new_domains, clear_display_name=clear_display_name
+    )
 
 
 def build_plan(
-    directory: list[DirectoryUser],
+    directory: Sequence[DirectoryUser],
     snapshot: CatalogSnapshot,
     fields: frozenset[SyncField],
     rules: PlanRules = PlanRules(),
@@ -312,15 +312,39 @@ def build_plan(
     `filtered_rows` are the directory rows (1-based) outside `rowFilter`; `unreadable` names (row, field) pairs
     whose value the directory sent but that could not be read, so that `allowClear` never clears from them.
     """
+    users = directory if isinstance(directory, DirectoryUsers) else DirectoryUsers.of(directory)
     plan = Plan()
-    for person in deduplicate(_select(directory, rules, filtered_rows, plan), plan):
-        user = snapshot.users_by_email.get(person.email)
+    listed: set[str] = set()
+    repeated: set[str] = set()
+    for email in users.emails:
+        if email in listed:
+            repeated.add(email)
+        else:
+            listed.add(email)
+    kept = _deduplicate(users, repeated, rules, filtered_rows, plan)
+    # One pass over the directory's columns; a DirectoryUser is built only for a row the plan keeps.
+    for row, email, display_name, domains in users.columns():
+        reason = _outside(email, row, rules, filtered_rows)
+        if reason is not None:
+            plan.filtered.append((DirectoryUser(row, email, display_name, domains), reason))
+            continue
+        if kept and kept.get(email, row) != row:
+            continue
+        user = snapshot.users_by_email.get(email)
         if user is None:
-            if person.email not in snapshot.shared_emails:
-                plan.not_found.append(person)
+            if email not in snapshot.shared_emails:
+                plan.not_found.append(DirectoryUser(row, email, display_name, domains))
             continue
         change = _plan_user(
-            person, user, snapshot=snapshot, fields=fields, rules=rules, unreadable=unreadable, plan=plan
+            row,
+            display_name,
+            domains,
+            user,
+            snapshot=snapshot,
+            fields=fields,
+            rules=rules,
+            unreadable=unreadable,
+            plan=plan,
         )
         if change is None:
             plan.unchanged += 1
@@ -328,9 +352,12 @@ def build_plan(
             plan.changes.append(change)
     plan.shared_emails = {email: users for email, users in snapshot.shared_emails.items() if rules.in_scope(email)}
     plan.changes, plan.protected = hold_back_protected(plan.changes, rules)
-    listed = {person.email for person in directory}
     plan.unlisted = sorted(
-        (user for email, user in snapshot.users_by_email.items() if email not in listed and rules.in_scope(email)),
+        (
+            snapshot.users_by_email[email]
+            for email in snapshot.users_by_email
+            if email not in listed and rules.in_scope(email)
+        ),
         key=lambda user: user.name,
     )
     return plan

@@ -286,7 +286,7 @@ def _change_from(planned: PlannedUser, user: CatalogUser | None, domains: Domain
 
 def changes_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot) -> tuple[list[UserChange], list[StaleChange]]:
     """The plan's changes for users whose version is still the one planned from; the others as StaleChanges."""
-    users = {user.id: user for user in snapshot.users_by_email.values()}
+    users = snapshot.users_with_ids({planned.id for planned in plan_file.changes})
     changes: list[UserChange] = []
     stale: list[StaleChange] = []
     for planned in plan_file.changes:

@@ -16,7 +16,7 @@ from metadata.generated.schema.entity.services.connections.metadata.openMetadata
     OpenMetadataConnection,
 )
 
-from connector.directory import DirectoryError, DirectoryRead, DirectoryUser, RowProblem
+from connector.directory import DirectoryError, DirectoryRead, DirectoryUser, DirectoryUsers, RowProblem
 from connector.permissions import MissingPermissionError
 from connector.plan import SafetyLimitError
 from connector.settings import UserUpdaterSettings
@@ -86,7 +86,7 @@ class FakeDirectory:
         self.requests_sent += 1
         return True
 
-    def read_users(self) -> DirectoryRead:
+    def read_users(self, strings: dict[str, str] | None = None) -> DirectoryRead:
         self.requests_sent += 1
         if self.wait_for is not None:
             assert self.wait_for.wait(10)
@@ -103,7 +103,9 @@ def directory(changed: int, problems: tuple[RowProblem, ...] = ()) -> DirectoryR
     users = [
         DirectoryUser(i + 1, f"user{i}@x.org", f"New {i}" if i < changed else f"Old {i}", None) for i in range(USERS)
     ]
-    return DirectoryRead(users=users, problems=list(problems), rows=USERS + len(problems), filtered=set())
+    return DirectoryRead(
+        users=DirectoryUsers.of(users), problems=list(problems), rows=USERS + len(problems), filtered=set()
+    )
 
 
 def source(api: FakeApi, directory_client: FakeDirectory, **options: str) -> UserUpdaterSource:
@@ -209,7 +211,10 @@ def test_row_problems_are_warnings_and_the_other_rows_still_apply(caplog: pytest
             ),
             "next to partial data",
         ),
-        (DirectoryRead(users=[], problems=[], rows=0, filtered=set()), "answered with no users; stopping without"),
+        (
+            DirectoryRead(users=DirectoryUsers(), problems=[], rows=0, filtered=set()),
+            "answered with no users; stopping without",
+        ),
     ],
     ids=["partial GraphQL data", "empty directory"],
 )
