@@ -18,7 +18,7 @@ from om_sandbox.entities import build_fqn
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openmetadata-sandbox",
-        description="A small server speaking the slice of the OpenMetadata REST API the user sync uses, as the line "
+        description="A small server speaking the slice of the OpenMetadata REST API the user sync uses, as the release "
         "of the installed ingestion SDK (or of --version) does.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import requests
 
-from om_sandbox.line import Line
+from om_sandbox.release import Release
 from tests.support.servers import RunningServer, start_server
 
 PATCH_TYPE = "application/json-patch+json"
-# The line the session's sandbox imitates: it is started without --version, so the installed SDK's.
-LINE = Line.of_installed_sdk()
+# The release the session's sandbox imitates: it is started without --version, so the installed SDK's.
+RELEASE = Release.of_installed_sdk()
 
 
 def sandbox_command(db: Path, *extra: str) -> list[str]:

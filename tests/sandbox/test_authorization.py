@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.conftest import LINE, Sandbox
+from tests.sandbox.conftest import RELEASE, Sandbox
 
 BOT_DENIAL = (
     "Principal: CatalogPrincipal{name='ingestion-bot'} operation EditDisplayName denied by role "
@@ -63,20 +63,20 @@ def test_domains_need_edit_domains_from_2_0_and_edit_all_before(sandbox: Sandbox
     bot = sandbox.patch("ingestion-bot", user["id"], both)
     # Before 2.0 `/domains` is unmapped, so the pair needs only EditAll and the bot's deny rule never matches;
     # from 2.0 it needs EditDomains and EditDisplayName, and DisplayName-Deny refuses the whole patch.
-    assert bot.status_code == (403 if LINE.edit_domains else 200), bot.text
+    assert bot.status_code == (403 if RELEASE.edit_domains else 200), bot.text
     domains_only = sandbox.new_principal(
         [{"name": "d", "resources": ["user"], "operations": ["ViewAll", "EditDomains"], "effect": "allow"}]
-        if LINE.edit_domains
+        if RELEASE.edit_domains
         else [{"name": "d", "resources": ["user"], "operations": ["ViewAll", "EditDescription"], "effect": "allow"}]
     )
     answer = sandbox.patch(domains_only, user["id"], [{"op": "add", "path": "/domains", "value": [finance]}])
-    if LINE.edit_domains:
+    if RELEASE.edit_domains:
         assert answer.status_code == 200, answer.text
     else:
         assert answer.status_code == 403
         assert answer.json()["message"].endswith("operations [EditAll] not allowed")
     listed = {p["operation"] for p in sandbox.get("admin", "/v1/permissions/user").json()["permissions"]}
-    assert ("EditDomains" in listed) == LINE.edit_domains
+    assert ("EditDomains" in listed) == RELEASE.edit_domains
 
 
 def test_user_sync_may_patch_display_name_and_domains(sandbox: Sandbox) -> None:
@@ -205,7 +205,7 @@ def test_permissions_of_the_ingestion_bot(sandbox: Sandbox) -> None:
         "EditAll",
         "EditDescription",
         "EditDisplayName",
-        *(["EditDomains"] if LINE.edit_domains else []),
+        *(["EditDomains"] if RELEASE.edit_domains else []),
         "EditRole",
         "EditGlossaryTerms",
         "EditTeams",
