@@ -101,15 +101,15 @@ def test_system_roles_and_policies_exist(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.lines
-def test_policy_rules_are_validated_against_the_lines_operations(sandbox: Sandbox) -> None:
+def test_policy_rules_are_validated_against_the_releases_operations(release_sandbox: Sandbox) -> None:
     def create(operation: str) -> int:
         rule = {"name": "r", "resources": ["user"], "operations": [operation], "effect": "allow"}
         body = {"name": f"P{uuid.uuid4().hex[:6]}", "rules": [rule]}
-        return sandbox.call("admin", "POST", "/v1/policies", json=body).status_code
+        return release_sandbox.call("admin", "POST", "/v1/policies", json=body).status_code
 
     assert create("EditNothing") == 400
-    # EditDomains joined the MetadataOperation enum in 2.0.
-    assert create("EditDomains") == (201 if RELEASE.edit_domains else 400)
+    # EditDomains joined the MetadataOperation enum in 2.0.7.
+    assert create("EditDomains") == (201 if release_sandbox.release.edit_domains else 400)
 
 
 def test_data_consumer_cannot_create_domains(sandbox: Sandbox) -> None:
