@@ -79,7 +79,13 @@ class WriteError(Exception):
 def build_patch(change: UserChange) -> jsonpatch.JsonPatch:
     """`test` the values read, then `add` the new ones. `add` sets a member whether or not it exists (RFC 6902
     4.1), so the patch is the same for a user with no displayName yet. Clearing (`allowClear`) tests the name read,
-    then `remove`s it, which OpenMetadata turns into an absent displayName."""
+    then `remove`s it, which OpenMetadata turns into an absent displayName.
+
+    The domain tests follow the user's `domains` as listed, own and inherited, in the listed order: OpenMetadata
+    builds that list, on a GET and for the document a PATCH applies to alike, with `mergedInheritedEntityRefs`,
+    which sorts it by id, so the indices read are the indices patched (docs/openmetadata-notes.md, "The order of a
+    user's `domains`"). Were a server to list them otherwise, the tests would fail as a conflict, and the reread
+    (`GET /users/{id}`, the patch's own code path) would give the order to test again."""
     operations: list[dict[str, Any]] = []
     user = change.user
     if change.display_name is not None:

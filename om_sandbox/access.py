@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from om_sandbox import crud, policies
+from om_sandbox import crud, policies, sdk
 from om_sandbox.context import Context, ok
 from om_sandbox.entities import RefList, TypeSpec, build_fqn
 from om_sandbox.errors import bad_request, not_admin, not_found
@@ -117,6 +117,15 @@ class PolicyKind(crud.Kind):
         scalars: Doc = {key: create[key] for key in self.spec.scalars if create.get(key) is not None}
         scalars.setdefault("enabled", True)
         policy_fqn = build_fqn(None, str(create["name"]))
+        # The SDK's request model knows the operations of the installed SDK's release; an older release of the
+        # same line lacks some (Release.operations), which Jackson refuses there as an unknown enum value.
+        known = self.ctx.release.operations(sdk.operations())
+        for index, rule in enumerate(create.get("rules") or []):
+            for unknown in (op for op in rule.get("operations") or [] if op not in known):
+                raise bad_request(
+                    f"[rules.{index}.operations {unknown!r} is not an operation of OpenMetadata "
+                    f"{self.ctx.release.version}]"
+                )
         # PolicyRepository gives every rule the FQN <policy>.<rule>.
         scalars["rules"] = [
             {**rule, "fullyQualifiedName": f"{policy_fqn}.{build_fqn(None, str(rule['name']))}"}
@@ -160,13 +169,13 @@ def routes(ctx: Context) -> list[Route]:
         subject = _subject_for_query(ctx, request)
         resource = request.path_params["resource"]
         try:
-            return ok(policies.resource_permission(subject, resource.lower(), ctx.line))
+            return ok(policies.resource_permission(subject, resource.lower(), ctx.release))
         except KeyError as exc:
             raise bad_request(f"Resource type {resource} not found") from exc
 
     async def all_permissions(request: Request) -> JSONResponse:
         subject = _subject_for_query(ctx, request)
-        data = [policies.resource_permission(subject, resource, ctx.line) for resource in PERMISSION_RESOURCES]
+        data = [policies.resource_permission(subject, resource, ctx.release) for resource in PERMISSION_RESOURCES]
         return ok({"data": data, "paging": {"total": len(data)}})
 
     return [

@@ -19,8 +19,7 @@ from om_sandbox import access, accounts, auth, automations, domains, seed, users
 from om_sandbox.context import Context, current_base_url, ok, set_base_url
 from om_sandbox.entities import Entities
 from om_sandbox.errors import ApiError, unhandled
-from om_sandbox.line import Line
-from om_sandbox.patching import DEFAULT_JSON_PATCH_ERRORS
+from om_sandbox.release import Release
 from om_sandbox.store import Store
 
 LOG = logging.getLogger("om_sandbox")
@@ -32,7 +31,7 @@ REVISION = "om-sandbox"
 @dataclass
 class Options:
     db: str
-    # The OpenMetadata version to report and imitate; None: the installed SDK's (om_sandbox.line).
+    # The OpenMetadata version to report and imitate; None: the installed SDK's (om_sandbox.release).
     version: str | None = None
     demo: bool = False
     write_latency_ms: int = 0
@@ -67,31 +66,32 @@ class WriteLatencyMiddleware:
         await self.app(scope, receive, send)
 
 
-def open_context(db: str, line: Line | None = None, json_patch_errors: int | None = None) -> Context:
-    """The sandbox's state over `db`, imitating `line` (default: the installed SDK's line)."""
-    line = line or Line.of_installed_sdk()
+def open_context(db: str, release: Release | None = None, json_patch_errors: int | None = None) -> Context:
+    """The sandbox's state over `db`, imitating `release` (default: the installed SDK's), whose failing JSON Patch
+    operations are answered with `json_patch_errors` (default: the release's, `Release.json_patch_error_status`)."""
+    release = release or Release.of_installed_sdk()
     store = Store(db)
     entities = Entities(store, current_base_url)
     ctx = Context(
         store=store,
         entities=entities,
         keys=auth.ensure_keys(store),
-        line=line,
-        json_patch_errors=json_patch_errors or DEFAULT_JSON_PATCH_ERRORS,
+        release=release,
+        json_patch_errors=json_patch_errors or release.json_patch_error_status,
     )
     seed.seed_system(ctx)
     return ctx
 
 
 def create_app(options: Options) -> Starlette:
-    ctx = open_context(options.db, Line(options.version) if options.version else None, options.json_patch_errors)
+    ctx = open_context(options.db, Release(options.version) if options.version else None, options.json_patch_errors)
     if options.demo:
         seed.seed_demo(ctx)
     started = int(time.time() * 1000)
 
     async def version(_request: Request) -> JSONResponse:
         # JwtFilter.EXCLUDED_ENDPOINTS lists v1/system/version: no token needed.
-        return ok({"version": ctx.line.version, "revision": REVISION, "timestamp": started})
+        return ok({"version": ctx.release.version, "revision": REVISION, "timestamp": started})
 
     async def api_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)

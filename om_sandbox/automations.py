@@ -43,7 +43,9 @@ def routes(ctx: Context) -> list[Route]:
         existing = ctx.store.get("workflow", request.path_params["id"])
         if existing is None or existing.get("deleted"):
             raise not_found("workflow", request.path_params["id"])
-        policies.authorize(subject, policies.ResourceContext("workflow"), patching.metadata_operations(ops, ctx.line))
+        policies.authorize(
+            subject, policies.ResourceContext("workflow"), patching.metadata_operations(ops, ctx.release)
+        )
         patched = patching.apply(
             kind.view(existing, kind.put_fields), patching.drop_href_ops(ops), ctx.json_patch_errors
         )

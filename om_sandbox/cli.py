@@ -19,7 +19,7 @@ from om_sandbox.patching import JSON_PATCH_ERROR_STATUSES
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="openmetadata-sandbox",
-        description="A small server speaking the slice of the OpenMetadata REST API the user sync uses, as the line "
+        description="A small server speaking the slice of the OpenMetadata REST API the user sync uses, as the release "
         "of the installed ingestion SDK (or of --version) does.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

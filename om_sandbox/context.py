@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from om_sandbox import auth, policies, sdk
 from om_sandbox.entities import Entities, quote_name
 from om_sandbox.errors import ApiError, bad_request, not_found
-from om_sandbox.line import Line
+from om_sandbox.release import Release
 from om_sandbox.store import Doc, Store
 
 _base_url: contextvars.ContextVar[str] = contextvars.ContextVar("base_url", default="http://localhost:8585")
@@ -33,7 +33,7 @@ class Context:
     store: Store
     entities: Entities
     keys: auth.Keys
-    line: Line
+    release: Release
     # The status a failing JSON Patch operation is answered with, and so its wording (om_sandbox.patching).
     json_patch_errors: int = 500
 

@@ -22,9 +22,9 @@ import jsonpatch
 import jsonpointer
 
 from om_sandbox.errors import ApiError, bad_request, unhandled
-from om_sandbox.line import Line
+from om_sandbox.release import Release
 
-# ResourceRegistry.FIELD_TO_EDIT_OPERATION_MAP (1.9; a line adds its own, `Line.field_operations`): a path
+# ResourceRegistry.FIELD_TO_EDIT_OPERATION_MAP (1.9; a release adds its own, `Release.field_operations`): a path
 # segment naming one of these fields is authorised as that operation; any other path needs EditAll.
 FIELD_TO_EDIT_OPERATION = {
     "tags": "EditTags",
@@ -74,20 +74,20 @@ def drop_href_ops(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [op for op in ops if not str(op["path"]).endswith("href")]
 
 
-def operation_for_path(path: str, line: Line) -> str:
-    mapping = {**FIELD_TO_EDIT_OPERATION, **line.field_operations()}
+def operation_for_path(path: str, release: Release) -> str:
+    mapping = {**FIELD_TO_EDIT_OPERATION, **release.field_operations()}
     for segment in path.split("/"):
         if segment in mapping:
             return mapping[segment]
     return "EditAll"
 
 
-def metadata_operations(ops: list[dict[str, Any]], line: Line) -> list[str]:
+def metadata_operations(ops: list[dict[str, Any]], release: Release) -> list[str]:
     """Operations a patch needs. Every op counts, `test` included; one path needing EditAll makes the
     whole request need only EditAll (the early return in getMetadataOperations)."""
     needed: list[str] = []
     for op in ops:
-        operation = operation_for_path(op["path"], line)
+        operation = operation_for_path(op["path"], release)
         if operation == "EditAll":
             return ["EditAll"]
         if operation not in needed:

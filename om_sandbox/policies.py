@@ -13,7 +13,7 @@ from typing import Any
 
 from om_sandbox import sdk
 from om_sandbox.errors import forbidden
-from om_sandbox.line import Line
+from om_sandbox.release import Release
 from om_sandbox.store import Doc, Store
 
 ORGANIZATION = "Organization"
@@ -49,14 +49,14 @@ _SPECIFIC_OPERATIONS = {"user": ("EditTeams",), "team": ("EditPolicy", "EditUser
 _ACCESS_ORDER = ("deny", "allow", "conditionalDeny", "conditionalAllow", "notAllow")
 
 
-def resource_operations(resource: str, line: Line) -> list[str]:
-    order = sdk.operations()
+def resource_operations(resource: str, release: Release) -> list[str]:
+    order = release.operations(sdk.operations())
     if resource.lower() == ALL_RESOURCES:
         return list(order)
     if resource not in _SPECIFIC_OPERATIONS and resource not in ("domain", "role", "policy"):
         raise KeyError(resource)
     ops = set(_COMMON_OPERATIONS) | set(_SPECIFIC_OPERATIONS.get(resource, ()))
-    for field_name, op in {**_FIELD_OPERATIONS, **line.field_operations()}.items():
+    for field_name, op in {**_FIELD_OPERATIONS, **release.field_operations()}.items():
         if field_name in sdk.entity_fields(resource):
             ops.add(op)
     return sorted(ops, key=order.index)
@@ -278,9 +278,9 @@ def permission_denied(user: str, operation: str, role: str | None, policy: str, 
     return f"Principal: CatalogPrincipal{{name='{user}'}} operation {operation} denied policy {policy}, rule {rule}"
 
 
-def resource_permission(subject: Subject, resource: str, line: Line) -> dict[str, Any]:
+def resource_permission(subject: Subject, resource: str, release: Release) -> dict[str, Any]:
     """DefaultAuthorizer.getPermission(securityContext, user, resourceType)."""
-    operations = resource_operations(resource, line)
+    operations = resource_operations(resource, release)
     name = "all" if resource.lower() == ALL_RESOURCES else resource
     if subject.is_admin:
         return {"resource": name, "permissions": [{"operation": op, "access": "allow"} for op in operations]}

@@ -1,7 +1,7 @@
 """The principals every OpenMetadata server starts with (`json/data/policy/*.json`,
 `json/data/role/*.json`, the Organization team, the admin and ingestion-bot users), and the demo data.
 
-Operation lists are those of the JSON files restricted to the installed line's `MetadataOperation` enum; the
+Operation lists are those of the JSON files restricted to the release's `MetadataOperation` values; the
 DisplayName-Deny rule is the one `migration/utils/v180/MigrationUtil.addDenyDisplayNameRuleToBotPolicies`
 adds to the system bot policies.
 """
@@ -14,6 +14,7 @@ from om_sandbox.context import Context
 from om_sandbox.crud import Kind
 from om_sandbox.domains import DomainKind
 from om_sandbox.entities import build_fqn
+from om_sandbox.release import Release
 from om_sandbox.store import Doc
 from om_sandbox.users import Users
 
@@ -178,10 +179,10 @@ def _ensure_user(users: Users, request: Doc) -> Doc:
     return dict(existing) if existing is not None else users.create(request, SYSTEM)
 
 
-def _known_operations(policy: Doc) -> Doc:
-    """The policy with each rule's operations restricted to the installed line's `MetadataOperation` enum: the
-    JSON files read list `BulkCreate`/`BulkUpdate`, which lines before 1.11 do not have."""
-    known = set(sdk.operations())
+def _known_operations(policy: Doc, release: Release) -> Doc:
+    """The policy with each rule's operations restricted to the release's `MetadataOperation` values: the JSON
+    files read list `BulkCreate`/`BulkUpdate`, which lines before 1.11 do not have."""
+    known = set(release.operations(sdk.operations()))
     rules = [{**rule, "operations": [op for op in rule["operations"] if op in known]} for rule in policy["rules"]]
     return {**policy, "rules": rules}
 
@@ -190,7 +191,7 @@ def seed_system(ctx: Context) -> None:
     with ctx.store.tx():
         policy_kind, role_kind, team_kind = PolicyKind(ctx), RoleKind(ctx), TeamKind(ctx)
         for policy in SYSTEM_POLICIES:
-            _ensure(policy_kind, {**_known_operations(policy), "allowDelete": False})
+            _ensure(policy_kind, {**_known_operations(policy, ctx.release), "allowDelete": False})
         roles = {role["name"]: _ensure(role_kind, {**role, "allowDelete": False}) for role in SYSTEM_ROLES}
         organization_policy = ctx.store.get_by_fqn("policy", "OrganizationPolicy")
         assert organization_policy is not None
@@ -245,6 +246,8 @@ def seed_demo(ctx: Context) -> None:
                 "email": "aaron_johnson0@gmail.com",
                 "teams": [marketing_team["id"]],
                 "roles": [roles["DataSteward"]["id"]],
+                # Own and inherited domains at once: Finance, and Marketing through the team.
+                "domains": ["Finance"],
             },
         )
         _ensure_user(

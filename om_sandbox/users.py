@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -111,6 +112,15 @@ class PageLookup:
         return [self.refs[entity_type, i] for i in ids if (entity_type, i) in self.refs]
 
 
+def java_uuid_order(value: str) -> tuple[int, int]:
+    """The sort key of `java.util.UUID.compareTo`: the most, then the least significant 64 bits, each compared as a
+    *signed* long, so ids from `8…` to `f…` sort before `0…` to `7…` (unlike their text)."""
+    number = uuid.UUID(value).int
+    halves = (number >> 64, number & (1 << 64) - 1)
+    most, least = (half - (1 << 64) if half >= 1 << 63 else half for half in halves)
+    return most, least
+
+
 class Users:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
@@ -172,22 +182,19 @@ class Users:
 
     @staticmethod
     def domains(user: Doc, lookup: PageLookup) -> list[Doc]:
-        """UserRepository.setInheritedFields: the user's own domains merged with the domains of
-        their teams, the latter marked `inherited` (EntityUtil.mergedInheritedEntityRefs, which
-        collects into a TreeSet ordered by id)."""
-        direct = lookup.refs_of("domain", lookup.own_domains[user["id"]])
-        inherited = [
-            ref
-            for team_id in lookup.teams[user["id"]]
-            for ref in lookup.refs_of("domain", lookup.team_domains.get(team_id, []))
-        ]
-        if not inherited:
-            return direct
-        merged = {ref["id"]: ref for ref in direct}
-        for ref in inherited:
-            if ref["id"] not in merged:
-                merged[ref["id"]] = {**ref, "inherited": True}
-        return [merged[key] for key in sorted(merged)]
+        """UserRepository.setInheritedFields: the user's own domains merged with the domains of their teams by
+        EntityUtil.mergedInheritedEntityRefs, which collects both into one TreeSet ordered by
+        `compareEntityReferenceById` (the id as java.util.UUID orders it, then the type) and marks the team
+        domains the user does not hold itself `inherited`. It runs whenever `domains` is asked for, with or without
+        inherited ones: on GET (one user or a page) and on the document a PATCH applies to, so the order is the same
+        on every path and owes nothing to the order of the relationship rows (newer `findFrom` queries have no
+        ORDER BY)."""
+        merged = {ref["id"]: ref for ref in lookup.refs_of("domain", lookup.own_domains[user["id"]])}
+        for team_id in lookup.teams[user["id"]]:
+            for ref in lookup.refs_of("domain", lookup.team_domains.get(team_id, [])):
+                if ref["id"] not in merged:
+                    merged[ref["id"]] = {**ref, "inherited": True}
+        return sorted(merged.values(), key=lambda ref: java_uuid_order(ref["id"]))
 
     def views(self, users: list[Doc], fields: set[str] | frozenset[str]) -> list[Doc]:
         lookup = self.lookup(users, fields)
@@ -336,8 +343,8 @@ class Users:
             # EntityUpdater.updateDescription: a bot's PUT does not overwrite a non-empty description.
             if existing.get("description"):
                 updated["description"] = existing["description"]
-            # The same guard for displayName, on the lines that have it (om_sandbox.line).
-            if self.ctx.line.bot_put_keeps_display_name and existing.get("displayName"):
+            # The same guard for displayName, on the releases that have it (om_sandbox.release).
+            if self.ctx.release.bot_put_keeps_display_name and existing.get("displayName"):
                 updated["displayName"] = existing["displayName"]
             # UserUpdater.updateDomains: "Domain need to be updated with a PATCH request".
             if original_state["domains"]:
@@ -536,7 +543,7 @@ def routes(ctx: Context) -> list[Route]:
         changes_flags = any(op["path"] in ("/isAdmin", "/isBot") and "value" in op for op in ops)
         if changes_flags and not subject.is_admin:
             raise not_admin(subject.name)
-        policies.authorize(subject, _resource(user), patching.metadata_operations(ops, ctx.line))
+        policies.authorize(subject, _resource(user), patching.metadata_operations(ops, ctx.release))
         result = users.patch(user, ops, subject.name)
         return ok(users.view(result, PATCH_FIELDS))
 

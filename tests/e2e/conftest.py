@@ -15,6 +15,8 @@ import pytest
 import requests
 import yaml
 
+from om_sandbox.release import Release
+from tests.support import releases, wire
 from tests.support.servers import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,6 +39,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 class Sandbox:
     url: str  # the API root, http://127.0.0.1:PORT/api
     db: Path
+    release: Release  # the OpenMetadata release it imitates
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def token(self, name: str) -> str:
@@ -60,7 +63,7 @@ class Sandbox:
         response = requests.get(
             f"{self.url}{path}", params=params, headers={"Authorization": f"Bearer {self.token('admin')}"}, timeout=10
         )
-        response.raise_for_status()
+        wire.checked(response, "/api").raise_for_status()
         return response.json()
 
     def user(self, name: str) -> dict[str, Any]:
@@ -69,26 +72,28 @@ class Sandbox:
 
     def request(self, method: str, path: str, body: Any, token: str | None = None) -> requests.Response:
         content_type = "application/json-patch+json" if method == "PATCH" else "application/json"
-        return requests.request(
+        response = requests.request(
             method,
             f"{self.url}{path}",
             data=json.dumps(body),
             headers={"Authorization": f"Bearer {token or self.token('admin')}", "Content-Type": content_type},
             timeout=10,
         )
+        return wire.checked(response, "/api")
 
 
 @pytest.fixture
 def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., tuple[Sandbox, RunningServer]]]:
-    """Start a demo sandbox on `tmp_path/sandbox.db` (kept across restarts) with extra `serve` options."""
+    """Start a demo sandbox on `tmp_path/sandbox.db` (kept across restarts) with extra `serve` options, imitating
+    `release` (default: tests/support/releases.py's installed one)."""
     servers: list[RunningServer] = []
 
-    def start(*extra: str) -> tuple[Sandbox, RunningServer]:
+    def start(*extra: str, release: Release | None = None) -> tuple[Sandbox, RunningServer]:
         db = tmp_path / "sandbox.db"
-        servers.append(
-            start_server([str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(db), "--demo", *extra])
-        )
-        return Sandbox(url=f"{servers[-1].url}/api", db=db), servers[-1]
+        release = release or releases.installed()
+        command = [str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(db), "--demo"]
+        servers.append(start_server([*command, "--version", release.version, *extra]))
+        return Sandbox(url=f"{servers[-1].url}/api", db=db, release=release), servers[-1]
 
     try:
         yield start
@@ -100,6 +105,12 @@ def start_sandbox(tmp_path: Path) -> Iterator[Callable[..., tuple[Sandbox, Runni
 @pytest.fixture
 def sandbox(start_sandbox: Callable[..., tuple[Sandbox, RunningServer]]) -> Sandbox:
     return start_sandbox()[0]
+
+
+@pytest.fixture
+def release_sandbox(start_sandbox: Callable[..., tuple[Sandbox, RunningServer]], release: Release) -> Sandbox:
+    """The demo sandbox imitating `release`: a test taking it runs once per release of `releases.under_test()`."""
+    return start_sandbox(release=release)[0]
 
 
 @pytest.fixture

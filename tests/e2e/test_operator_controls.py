@@ -64,7 +64,8 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     rows = csv_rows(dry_report)
     assert by_user_field(rows)[("brian_smith7", "displayName")] == ("Brian", "Brian Smith", "update")
     assert by_user_field(rows)[("brian_smith7", "domains")] == ("Marketing", "Finance", "update")
-    assert by_user_field(rows)[("aaron_johnson0", "domains")] == ("", "Marketing", "update")
+    # aaron holds Finance and inherits Marketing: only his own domains are shown and replaced.
+    assert by_user_field(rows)[("aaron_johnson0", "domains")] == ("Finance", "Marketing", "update")
     assert by_user_field(rows)[("user-sync", "")] == ("", "", "unlisted")
     assert by_user_field(rows)[("admin", "domains")] == ("Marketing", "Finance", "protected")
     assert {row["email"] for row in rows if row["user"] == "brian_smith7"} == {"brian_smith7@gmail.com"}
@@ -135,7 +136,11 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     brian, admin, aaron = (sandbox.user(name) for name in ("brian_smith7", "admin", "aaron_johnson0"))
     assert (brian["displayName"], own_domains(brian)) == ("Brian Smith", ["Finance"])
     assert (admin.get("displayName"), own_domains(admin)) == (None, ["Marketing"])  # protected, never planned
-    assert (aaron["displayName"], own_domains(aaron), aaron["version"]) == ("Aaron J.", [], edited["aaron_johnson0"])
+    assert (aaron["displayName"], own_domains(aaron), aaron["version"]) == (
+        "Aaron J.",
+        ["Finance"],
+        edited["aaron_johnson0"],
+    )
     rows_applied = jsonl_rows(applied_report)
     assert by_user_field(rows_applied)[("brian_smith7", "domains")] == (["Marketing"], ["Finance"], "updated")
     conflicts = [row for row in rows_applied if row["action"] == "conflict"]

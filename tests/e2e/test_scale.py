@@ -12,6 +12,7 @@ from metadata.workflow.metadata import MetadataWorkflow
 
 from benchmarks.generate import generate
 from tests.e2e.conftest import ROOT, Sandbox, workflow_config
+from tests.support import releases
 from tests.support.servers import start_server
 
 BIN = Path(sys.executable).parent
@@ -25,13 +26,14 @@ def test_parallel_writes_overlap_and_every_success_and_failure_is_counted(tmp_pa
     writes overlapped; the status must still name the one failure and count the 29 successes."""
     manifest = generate(tmp_path, 30, changed=1.0)
     assert manifest.changed == 30
-    latency = ("--write-latency-ms", str(int(LATENCY_SECONDS * 1000)))
+    release = releases.installed()
+    options = ("--write-latency-ms", str(int(LATENCY_SECONDS * 1000)), "--version", release.version)
     sandbox_server = start_server(
-        [str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(tmp_path / "sandbox.db"), *latency]
+        [str(BIN / "openmetadata-sandbox"), "serve", "--port", "0", "--db", str(tmp_path / "sandbox.db"), *options]
     )
     directory = start_server([str(BIN / "directory-server"), "--port", "0", "--data", str(tmp_path / "directory.json")])
     try:
-        sandbox = Sandbox(url=f"{sandbox_server.url}/api", db=tmp_path / "sandbox.db")
+        sandbox = Sandbox(url=f"{sandbox_server.url}/api", db=tmp_path / "sandbox.db", release=release)
         token = sandbox.token("user-sync")
         config = workflow_config(sandbox, directory.url, token, writeConcurrency="8", maxChangePercent="100")
         workflow = MetadataWorkflow.create(config)

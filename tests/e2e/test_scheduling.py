@@ -27,7 +27,6 @@ from metadata.generated.schema.entity.services.connections.metadata.openMetadata
 )
 from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
-from om_sandbox.line import Line
 from tests.e2e.conftest import BIN, ROOT, Sandbox, workflow_config
 from tests.e2e.test_sync import EXPECTED, PROTECTED, closed_port, versions
 
@@ -336,8 +335,9 @@ def test_test_connection_as_the_sdk_runner_calls_it(sandbox: Sandbox, start_dire
 
 
 def test_check_cli_reports_principal_permissions_and_findings(
-    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+    tmp_path: Path, release_sandbox: Sandbox, start_directory: StartDirectory
 ) -> None:
+    sandbox = release_sandbox
     before = versions(sandbox)
     config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, start_directory(None)))
 
@@ -357,8 +357,8 @@ def test_check_cli_reports_principal_permissions_and_findings(
     assert lines[0].startswith("ok    GetPrincipal: OpenMetadata at ")
     assert "'user-sync' (user), token from the workflow's openMetadataServerConfig" in lines[0]
     assert lines[1].startswith("ok    CheckEditPermissions: 'user-sync' (user) may edit users' displayName: yes")
-    # The operation the server names for a domains edit: EditDomains from 2.0 on, EditAll before.
-    domains_operation = "EditDomains" if Line.of_installed_sdk().edit_domains else "EditAll"
+    # The operation the server names for a domains edit: EditDomains from 2.0.7 on, EditAll before.
+    domains_operation = "EditDomains" if sandbox.release.edit_domains else "EditAll"
     assert f"domains: yes, {domains_operation} 'allow'" in lines[1]
     assert "the query returned 3 users at data.users" in lines[2]
     assert lines[3] == (

@@ -43,10 +43,14 @@ def closed_port() -> int:
 
 
 def test_first_run_syncs_the_demo_users_and_second_run_writes_nothing(
-    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+    tmp_path: Path, release_sandbox: Sandbox, start_directory: StartDirectory
 ) -> None:
+    """On each release under test. aaron_johnson0 holds Finance and inherits Marketing from his team: the patch tests
+    both entries of his listed domains, and once he holds Marketing himself nothing is written again."""
+    sandbox = release_sandbox
     before = {name: sandbox.user(name) for name in DEMO_USERS}
-    assert any(before[name].get("teams") for name in DEMO_USERS), "the demo should put a user in a team"
+    aaron = [(ref["name"], bool(ref.get("inherited"))) for ref in before["aaron_johnson0"]["domains"]]
+    assert sorted(aaron) == [("Finance", False), ("Marketing", True)], "the demo should give a user both kinds"
     endpoint = start_directory(None)
     token = sandbox.token("user-sync")
 
@@ -155,7 +159,12 @@ def test_ingestion_bot_stops_before_any_write_naming_the_deny_rule(
     assert versions(sandbox) == before
 
 
-def test_ingestion_bot_syncs_domains_only(tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory) -> None:
+def test_ingestion_bot_syncs_domains_only(
+    tmp_path: Path, release_sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    """On each release under test: the bot's `domains` patches need EditDomains from 2.0.7 and EditAll before, both
+    of which IngestionBotPolicy allows."""
+    sandbox = release_sandbox
     before = {name: sandbox.user(name) for name in DEMO_USERS}
     run = run_ingest(tmp_path, sandbox, start_directory(None), sandbox.token("ingestion-bot"), fields="domains")
     assert run.returncode == 0, run.output

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from faults import BASE_KINDS, RuleError, parse_rule
-from om_sandbox.line import installed_sdk_version
+from om_sandbox.release import installed_sdk_version
 from tests.support.servers import RunningServer, set_faults, start_server
 
 BIN = Path(sys.executable).parent

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 import requests
 
-from om_sandbox.line import Line
+from om_sandbox.release import Release
+from tests.support import releases, wire
 from tests.support.servers import RunningServer, start_server
 
 PATCH_TYPE = "application/json-patch+json"
-# The line the session's sandbox imitates: it is started without --version, so the installed SDK's.
-LINE = Line.of_installed_sdk()
+# The release the session's sandbox imitates (tests/support/releases.py); a test taking `release` runs on each one
+# of `releases.under_test()` with `release_sandbox`.
+RELEASE = releases.installed()
 
 
 def sandbox_command(db: Path, *extra: str) -> list[str]:
@@ -40,6 +42,7 @@ def token_for(db: Path, name: str, *extra: str) -> str:
 class Sandbox:
     server: RunningServer
     db: Path
+    release: Release
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -55,7 +58,8 @@ class Sandbox:
         headers = dict(kwargs.pop("headers", {}))
         if who is not None:
             headers["Authorization"] = f"Bearer {self.token(who)}"
-        return requests.request(method, f"{self.url}/api{path}", headers=headers, timeout=30, **kwargs)
+        response = requests.request(method, f"{self.url}/api{path}", headers=headers, timeout=30, **kwargs)
+        return wire.checked(response, "/api")
 
     def get(self, who: str | None, path: str, **kwargs: Any) -> requests.Response:
         return self.call(who, "GET", path, **kwargs)
@@ -93,10 +97,30 @@ class Sandbox:
 
 
 @pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    db = tmp_path_factory.mktemp("sandbox") / "s.db"
-    server = start_server(sandbox_command(db, "--demo"))
+def sandboxes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[Release], Sandbox]]:
+    """A demo sandbox per release, started when first asked for and shared by the session."""
+    started: dict[Release, Sandbox] = {}
+
+    def of(release: Release) -> Sandbox:
+        if release not in started:
+            db = tmp_path_factory.mktemp("sandbox") / "s.db"
+            server = start_server(sandbox_command(db, "--demo", "--version", release.version))
+            started[release] = Sandbox(server=server, db=db, release=release)
+        return started[release]
+
     try:
-        yield Sandbox(server=server, db=db)
+        yield of
     finally:
-        server.stop()
+        for running in started.values():
+            running.server.stop()
+
+
+@pytest.fixture(scope="session")
+def sandbox(sandboxes: Callable[[Release], Sandbox]) -> Sandbox:
+    return sandboxes(RELEASE)
+
+
+@pytest.fixture
+def release_sandbox(sandboxes: Callable[[Release], Sandbox], release: Release) -> Sandbox:
+    """The demo sandbox imitating `release` (the session's own one for the installed release)."""
+    return sandboxes(release)

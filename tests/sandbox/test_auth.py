@@ -12,7 +12,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from om_sandbox.line import installed_sdk_version
+from om_sandbox.release import installed_sdk_version
 from tests.sandbox.conftest import Sandbox, sandbox_command, token_for
 from tests.support.servers import start_server
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.conftest import LINE, Sandbox
+from tests.sandbox.conftest import Sandbox
 
 BOT_DENIAL = (
     "Principal: CatalogPrincipal{name='ingestion-bot'} operation EditDisplayName denied by role "
@@ -53,7 +53,8 @@ def test_bot_patch_of_display_name_together_with_an_unmapped_path_needs_only_edi
 
 
 @pytest.mark.lines
-def test_domains_need_edit_domains_from_2_0_and_edit_all_before(sandbox: Sandbox) -> None:
+def test_domains_need_edit_domains_from_2_0_7_and_edit_all_before(release_sandbox: Sandbox) -> None:
+    sandbox = release_sandbox
     user = sandbox.new_user()
     finance = domain_ref(sandbox, "Finance")
     both: list[dict[str, Any]] = [
@@ -61,22 +62,22 @@ def test_domains_need_edit_domains_from_2_0_and_edit_all_before(sandbox: Sandbox
         {"op": "add", "path": "/domains", "value": [finance]},
     ]
     bot = sandbox.patch("ingestion-bot", user["id"], both)
-    # Before 2.0 `/domains` is unmapped, so the pair needs only EditAll and the bot's deny rule never matches;
-    # from 2.0 it needs EditDomains and EditDisplayName, and DisplayName-Deny refuses the whole patch.
-    assert bot.status_code == (403 if LINE.edit_domains else 200), bot.text
+    # Before 2.0.7 `/domains` is unmapped, so the pair needs only EditAll and the bot's deny rule never matches;
+    # from 2.0.7 it needs EditDomains and EditDisplayName, and DisplayName-Deny refuses the whole patch.
+    assert bot.status_code == (403 if sandbox.release.edit_domains else 200), bot.text
     domains_only = sandbox.new_principal(
         [{"name": "d", "resources": ["user"], "operations": ["ViewAll", "EditDomains"], "effect": "allow"}]
-        if LINE.edit_domains
+        if sandbox.release.edit_domains
         else [{"name": "d", "resources": ["user"], "operations": ["ViewAll", "EditDescription"], "effect": "allow"}]
     )
     answer = sandbox.patch(domains_only, user["id"], [{"op": "add", "path": "/domains", "value": [finance]}])
-    if LINE.edit_domains:
+    if sandbox.release.edit_domains:
         assert answer.status_code == 200, answer.text
     else:
         assert answer.status_code == 403
         assert answer.json()["message"].endswith("operations [EditAll] not allowed")
     listed = {p["operation"] for p in sandbox.get("admin", "/v1/permissions/user").json()["permissions"]}
-    assert ("EditDomains" in listed) == LINE.edit_domains
+    assert ("EditDomains" in listed) == sandbox.release.edit_domains
 
 
 def test_user_sync_may_patch_display_name_and_domains(sandbox: Sandbox) -> None:
@@ -189,8 +190,8 @@ def permissions(sandbox: Sandbox, who: str, resource: str = "user", **params: st
 
 
 @pytest.mark.lines
-def test_permissions_of_the_ingestion_bot(sandbox: Sandbox) -> None:
-    listing = permissions(sandbox, "ingestion-bot")
+def test_permissions_of_the_ingestion_bot(release_sandbox: Sandbox) -> None:
+    listing = permissions(release_sandbox, "ingestion-bot")
     assert listing["EditDisplayName"]["access"] == "deny"
     assert listing["EditDisplayName"]["rule"]["name"] == "DisplayName-Deny"
     assert listing["EditDisplayName"]["policy"] == "DefaultBotPolicy"
@@ -205,7 +206,7 @@ def test_permissions_of_the_ingestion_bot(sandbox: Sandbox) -> None:
         "EditAll",
         "EditDescription",
         "EditDisplayName",
-        *(["EditDomains"] if LINE.edit_domains else []),
+        *(["EditDomains"] if release_sandbox.release.edit_domains else []),
         "EditRole",
         "EditGlossaryTerms",
         "EditTeams",

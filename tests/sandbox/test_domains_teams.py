@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.sandbox.conftest import LINE, Sandbox
+from tests.sandbox.conftest import RELEASE, Sandbox
 
 
 def test_domain_fqn_follows_the_parent_and_quotes_dotted_names(sandbox: Sandbox) -> None:
@@ -94,22 +94,22 @@ def test_system_roles_and_policies_exist(sandbox: Sandbox) -> None:
     assert rules["DisplayName-Deny"]["operations"] == ["EditDisplayName"]
     assert rules["DisplayName-Deny"]["fullyQualifiedName"] == "IngestionBotPolicy.DisplayName-Deny"
     # The policy file's operations that the line's enum has: the bulk ones from 1.11 on (docs/openmetadata-notes.md).
-    bulk = ["BulkCreate", "BulkUpdate"] if LINE.major_minor >= (1, 11) else []
+    bulk = ["BulkCreate", "BulkUpdate"] if RELEASE.major_minor >= (1, 11) else []
     assert rules["IngestionBotRule-Allow"]["operations"] == ["Create", *bulk, "EditAll", "ViewAll", "Delete"]
     listed = sandbox.get("admin", "/v1/roles", params={"limit": 100}).json()["data"]
     assert {"DefaultBotRole", "IngestionBotRole", "DataConsumer", "UserSyncRole"} <= {r["name"] for r in listed}
 
 
 @pytest.mark.lines
-def test_policy_rules_are_validated_against_the_lines_operations(sandbox: Sandbox) -> None:
+def test_policy_rules_are_validated_against_the_releases_operations(release_sandbox: Sandbox) -> None:
     def create(operation: str) -> int:
         rule = {"name": "r", "resources": ["user"], "operations": [operation], "effect": "allow"}
         body = {"name": f"P{uuid.uuid4().hex[:6]}", "rules": [rule]}
-        return sandbox.call("admin", "POST", "/v1/policies", json=body).status_code
+        return release_sandbox.call("admin", "POST", "/v1/policies", json=body).status_code
 
     assert create("EditNothing") == 400
-    # EditDomains joined the MetadataOperation enum in 2.0.
-    assert create("EditDomains") == (201 if LINE.edit_domains else 400)
+    # EditDomains joined the MetadataOperation enum in 2.0.7.
+    assert create("EditDomains") == (201 if release_sandbox.release.edit_domains else 400)
 
 
 def test_data_consumer_cannot_create_domains(sandbox: Sandbox) -> None:

@@ -23,13 +23,13 @@ def mode(
     request: pytest.FixtureRequest, sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[int, Sandbox]]:
     status: int = request.param
-    if status == 500:  # the default: the session's sandbox
+    if status == sandbox.release.json_patch_error_status:  # the release's default: the session's sandbox
         yield status, sandbox
         return
     db: Path = tmp_path_factory.mktemp(f"json-patch-{status}") / "s.db"
     server = start_server(sandbox_command(db, "--demo", "--json-patch-errors", str(status)))
     try:
-        yield status, Sandbox(server=server, db=db)
+        yield status, Sandbox(server=server, db=db, release=sandbox.release)
     finally:
         server.stop()
 

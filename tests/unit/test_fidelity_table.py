@@ -4,7 +4,7 @@ from tests.unit.doc_tables import defined_tests, named_tests, table_rows
 
 
 def test_each_row_names_a_source_and_tests_that_exist() -> None:
-    existing = defined_tests("sandbox")
+    existing = defined_tests("sandbox", "unit")
     table = table_rows("sandbox-fidelity.md", 3)
     assert len(table) >= 20
     for behaviour, source, tests in table:
