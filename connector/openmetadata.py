@@ -40,8 +40,9 @@ class OpenMetadataError(Exception):
 
 def server_reason(text: str) -> str:
     """A server's message fit for one log line (`connector.texts.server_text`), any quoted entity JSON replaced
-    first: people's records never reach a log or an exception text through it."""
-    return server_text(_QUOTED_JSON.sub(ENTITY_OMITTED, text))
+    first and whitespace runs (a Java stack trace's line breaks) made one space: people's records never reach a log
+    or an exception text through it."""
+    return server_text(" ".join(_QUOTED_JSON.sub(ENTITY_OMITTED, text).split()))
 
 
 def _server_message(response: requests.Response, body: bytes) -> str:

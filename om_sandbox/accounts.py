@@ -119,7 +119,7 @@ def routes(ctx: Context) -> list[Route]:
                 "token": str(uuid.uuid4()),
                 "tokenName": body["tokenName"],
                 "userId": subject.user["id"],
-                "tokenType": "PERSONAL_ACCESS",
+                "tokenType": "PERSONAL_ACCESS_TOKEN",
                 "expiryDate": _expiry_ms(expiry_seconds),
                 "jwtToken": auth.issue_token(ctx.keys, subject.user, expiry_seconds, "PERSONAL_ACCESS"),
             }

@@ -64,7 +64,11 @@ def test_an_admin_created_password_signs_in_and_the_session_mints_the_users_own_
     personal = mint(sandbox, answer["accessToken"], "OneHour")
     assert personal.status_code == 200, personal.text
     token = personal.json()
-    assert (token["tokenName"], token["tokenType"], token["userId"]) == ("user-sync", "PERSONAL_ACCESS", account["id"])
+    assert (token["tokenName"], token["tokenType"], token["userId"]) == (
+        "user-sync",
+        "PERSONAL_ACCESS_TOKEN",
+        account["id"],
+    )
     claims = jwt.decode(token["jwtToken"], options={"verify_signature": False})
     assert (claims["sub"], claims["tokenType"], claims["isBot"]) == (account["name"], "PERSONAL_ACCESS", False)
     assert claims["exp"] - claims["iat"] == 3600
