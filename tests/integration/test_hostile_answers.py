@@ -84,8 +84,11 @@ def test_server_error_texts_are_one_bounded_line(server: tuple[str, Script], cap
     script.answers = [Answer(200, {"errors": [{"message": forged}]})]
     with caplog.at_level(logging.WARNING):
         DirectoryClient(settings(url)).check_query()  # refused introspection: a warning quoting the server
+    # The directory's texts escape line breaks; OpenMetadata's make whitespace runs (a stack trace's) one space.
+    assert "boom\\n2026-01-01 [INFO] User sync summary: all fine\\u2028\\u202eevil" in str(directory_error.value)
+    assert "boom\\n2026-01-01 [INFO] User sync summary: all fine\\u2028\\u202eevil" in caplog.text
+    assert "boom 2026-01-01 [INFO] User sync summary: all fine \\u202eevil" in str(openmetadata_error.value)
     for text in (str(directory_error.value), str(openmetadata_error.value), caplog.text):
-        assert "boom\\n2026-01-01 [INFO] User sync summary: all fine\\u2028\\u202eevil" in text
         assert "\n2026" not in text
         assert "\u2028" not in text
         assert "\u202e" not in text
