@@ -16,7 +16,7 @@ import requests
 import yaml
 
 from om_sandbox.release import Release
-from tests.support import releases, wire
+from tests.support import commands, releases, wire
 from tests.support.servers import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -180,12 +180,5 @@ def run_ingest(
     path = tmp_path / "user_updater.yaml"
     config = workflow_config(sandbox, endpoint, logger_level=logger_level, base=base, **options)
     path.write_text(yaml.safe_dump(config))
-    result = subprocess.run(
-        [str(BIN / "metadata"), "ingest", "-c", str(path)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "OPENMETADATA_JWT_TOKEN": token},
-    )
+    result = commands.run(["metadata", "ingest", "-c", str(path)], env={**os.environ, "OPENMETADATA_JWT_TOKEN": token})
     return Run(returncode=result.returncode, output=result.stdout + result.stderr)

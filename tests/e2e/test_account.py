@@ -15,6 +15,7 @@ import yaml
 
 from tests.e2e.conftest import BIN, Sandbox, run_ingest, workflow_config
 from tests.e2e.test_sync import EXPECTED, StartDirectory, own_domains, versions
+from tests.support import commands
 
 SERVICE_PASSWORD = "Directory-sync-1"  # noqa: S105 - the sandbox account's password, set by the test's admin
 # The users the sync may change in any configuration (the admin may be a protected account).
@@ -31,14 +32,7 @@ def api(sandbox: Sandbox, method: str, path: str, bearer: str | None, body: Any)
 def check(config: dict[str, Any], path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     path.write_text(yaml.safe_dump(config))
     environment = {key: value for key, value in os.environ.items() if key != "OPENMETADATA_JWT_TOKEN"}
-    return subprocess.run(
-        [str(BIN / "user-updater"), "check", "-c", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-        env={**environment, **env},
-    )
+    return commands.run(["user-updater", "check", "-c", str(path)], env={**environment, **env})
 
 
 def test_a_new_admin_sets_up_the_account_and_its_token_then_checks_dry_runs_and_runs(

@@ -29,6 +29,7 @@ from metadata.ingestion.ometa.ometa_api import OpenMetadata
 
 from tests.e2e.conftest import BIN, ROOT, Sandbox, workflow_config
 from tests.e2e.test_sync import EXPECTED, PROTECTED, closed_port, versions
+from tests.support import commands
 
 StartDirectory = Callable[[list[dict[str, Any]] | None], str]
 CRON = ROOT / "scripts" / "cron" / "user-updater-cron.sh"
@@ -227,12 +228,8 @@ def test_ui_deployed_run_writes_with_the_service_account_token_named_in_connecti
 ) -> None:
     service_token = sandbox.token("user-sync")
     config = ui_deployed_config(sandbox, start_directory(None), openMetadataTokenEnv="USER_SYNC_TOKEN")
-    result = subprocess.run(
-        [str(BIN / "metadata"), "ingest", "-c", str(write_config(tmp_path / "wf.yaml", config))],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
+    result = commands.run(
+        ["metadata", "ingest", "-c", str(write_config(tmp_path / "wf.yaml", config))],
         env={**os.environ, "USER_SYNC_TOKEN": service_token},
     )
     output = result.stdout + result.stderr
@@ -342,13 +339,8 @@ def test_check_cli_reports_principal_permissions_and_findings(
     config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, start_directory(None)))
 
     def check(token: str, config: Path = config) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [str(BIN / "user-updater"), "check", "-c", str(config)],
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-            env={**os.environ, "OPENMETADATA_JWT_TOKEN": token},
+        return commands.run(
+            ["user-updater", "check", "-c", str(config)], env={**os.environ, "OPENMETADATA_JWT_TOKEN": token}
         )
 
     passed = check(sandbox.token("user-sync"))

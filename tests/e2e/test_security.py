@@ -8,13 +8,13 @@ change report and the plan file.
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from tests.e2e.conftest import BIN, Run, Sandbox, run_ingest, workflow_config
+from tests.e2e.conftest import Run, Sandbox, run_ingest, workflow_config
+from tests.support import commands
 from tests.support.servers import RunningServer
 
 StartSandbox = Callable[..., tuple[Sandbox, RunningServer]]
@@ -48,8 +48,7 @@ def test_a_token_or_key_where_an_option_expects_a_path_or_a_url_is_refused_witho
     assert "'graphqlEndpoint': Value error, must not carry a query string" in run.output
     config = tmp_path / "check.yaml"
     config.write_text(yaml.safe_dump(workflow_config(sandbox, "unused", token, **options)))
-    command = [str(BIN / "user-updater"), "check", "-c", str(config)]
-    check = subprocess.run(command, capture_output=True, text=True, timeout=240, check=False)
+    check = commands.run(["user-updater", "check", "-c", str(config)])
     assert check.returncode == 1
     assert "must be the absolute path of a file" in check.stderr
     assert_no_secret({"ingest output": run.output, "check output": check.stdout + check.stderr}, secrets_of(token))

@@ -1,0 +1,70 @@
+"""Run the SDK's `metadata` command and the connector's `user-updater` command, each in a process of its own,
+forked from one that has already imported them.
+
+Importing the SDK costs about 10 s of CPU in every process (its generated models and every connector's modules);
+paid by each of the end-to-end suite's runs, it was most of CI's time. multiprocessing's forkserver imports both
+commands once per test worker; each run forks from it and calls the entry point the installed script calls
+(`sys.exit(metadata())`, `sys.exit(main())`) with its own arguments, environment and output files, so its exit
+status, its output and its HTTP traffic are the command's own. The installed scripts themselves run as they are
+where the cron wrapper runs them (tests/e2e/test_scheduling.py) and in `make check-install`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from metadata.cmd import metadata
+
+from connector.cli import main
+
+# Each command's entry point, as its installed script calls it.
+ENTRY_POINTS: dict[str, Callable[[], int | None]] = {"metadata": metadata, "user-updater": main}
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload([__name__])
+
+
+def _child(command: str, args: list[str], env: dict[str, str], stdout: str, stderr: str) -> None:
+    os.environ.clear()
+    os.environ.update(env)
+    for fd, path in ((1, stdout), (2, stderr)):
+        file = os.open(path, os.O_WRONLY | os.O_TRUNC)
+        os.dup2(file, fd)
+        os.close(file)
+    sys.argv = [command, *args]
+    sys.exit(ENTRY_POINTS[command]())
+
+
+def run(
+    argv: list[str], env: Mapping[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """`subprocess.run(argv, capture_output=True, text=True, check=False)` for `metadata ...` or `user-updater ...`
+    (`argv[0]` a name or a path ending in one)."""
+    command = Path(argv[0]).name
+    if command not in ENTRY_POINTS:
+        raise ValueError(f"{command!r} is not one of {sorted(ENTRY_POINTS)}")
+    with tempfile.TemporaryDirectory(prefix="command-") as directory:
+        stdout, stderr = Path(directory, "stdout"), Path(directory, "stderr")
+        stdout.touch(mode=0o600)
+        stderr.touch(mode=0o600)
+        environment = dict(os.environ if env is None else env)
+        process = _CONTEXT.Process(
+            target=_child,
+            args=(command, argv[1:], environment, str(stdout), str(stderr)),
+        )
+        process.start()
+        process.join(timeout)
+        timed_out = process.exitcode is None
+        if timed_out:
+            process.kill()
+            process.join()
+        out, err = stdout.read_text(errors="replace"), stderr.read_text(errors="replace")
+    if timed_out:
+        raise subprocess.TimeoutExpired(argv, timeout, output=out, stderr=err)
+    assert process.exitcode is not None
+    return subprocess.CompletedProcess(argv, process.exitcode, out, err)
