@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -43,20 +42,15 @@ class Sandbox:
     _tokens: dict[str, str] = field(default_factory=dict, repr=False)
 
     def token(self, name: str) -> str:
-        """A never-expiring token of `name`, minted by the sandbox's CLI (a process of its own, ~1 s of CPU)
-        once per user: the signing keys live in the database, so a token stays valid across restarts."""
+        """A never-expiring token of `name`, minted by the sandbox's CLI once per user: the signing keys live in the
+        database, so a token stays valid across restarts."""
         if name not in self._tokens:
             self._tokens[name] = self._mint_token(name)
         return self._tokens[name]
 
     def _mint_token(self, name: str) -> str:
-        result = subprocess.run(
-            [str(BIN / "openmetadata-sandbox"), "token", name, "--db", str(self.db)],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
+        result = commands.run(["openmetadata-sandbox", "token", name, "--db", str(self.db)], timeout=60)
+        result.check_returncode()
         return result.stdout.strip()
 
     def get(self, path: str, **params: Any) -> Any:

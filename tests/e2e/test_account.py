@@ -13,7 +13,7 @@ import jwt
 import requests
 import yaml
 
-from tests.e2e.conftest import BIN, Sandbox, run_ingest, workflow_config
+from tests.e2e.conftest import Sandbox, run_ingest, workflow_config
 from tests.e2e.test_sync import EXPECTED, StartDirectory, own_domains, versions
 from tests.support import commands
 
@@ -117,12 +117,8 @@ def test_check_says_what_is_wrong_and_what_to_do(
     ) in unset.stderr
 
     # An expired token and a directory URL with a wrong path: each step says why; the steps needing them skip.
-    expired = subprocess.run(
-        [str(BIN / "openmetadata-sandbox"), "token", "user-sync", "--db", str(sandbox.db), "--expiry-seconds", "-1"],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
+    expired = commands.run(
+        ["openmetadata-sandbox", "token", "user-sync", "--db", str(sandbox.db), "--expiry-seconds", "-1"]
     ).stdout.strip()
     wrong = check(
         workflow_config(sandbox, f"{endpoint}/wrong"), tmp_path / "wrong.yaml", OPENMETADATA_JWT_TOKEN=expired

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from connector import plan_file
-from tests.e2e.conftest import Sandbox, run_ingest
+from tests.e2e.conftest import Run, Sandbox, run_ingest
 from tests.e2e.test_sync import closed_port, own_domains, versions
 
 StartDirectory = Callable[[list[dict[str, Any]] | None], str]
@@ -100,17 +100,13 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
 
     # Applying reads no directory at all: its endpoint here is a closed port.
     nowhere = f"http://127.0.0.1:{closed_port()}/graphql"
+
+    def apply(report: Path, **options: str) -> Run:
+        plan_options = {"applyPlan": str(plan_path), "applyPlanDigest": digest, "reportPath": str(report)}
+        return run_ingest(tmp_path, sandbox, nowhere, token, **plan_options, **options)
+
     preview_report = tmp_path / "preview.jsonl"
-    preview = run_ingest(
-        tmp_path,
-        sandbox,
-        nowhere,
-        token,
-        applyPlan=str(plan_path),
-        applyPlanDigest=digest,
-        dryRun="true",
-        reportPath=str(preview_report),
-    )
+    preview = apply(preview_report, dryRun="true")
     assert preview.returncode == 0, preview.output
     assert versions(sandbox) == edited
     assert {row["user"]: row["action"] for row in jsonl_rows(preview_report)} == {
@@ -119,15 +115,7 @@ def test_dry_run_writes_nothing_then_the_reviewed_plan_is_applied_except_the_use
     }
 
     applied_report = tmp_path / "applied.jsonl"
-    applied = run_ingest(
-        tmp_path,
-        sandbox,
-        nowhere,
-        token,
-        applyPlan=str(plan_path),
-        applyPlanDigest=digest,
-        reportPath=str(applied_report),
-    )
+    applied = apply(applied_report)
     assert applied.returncode == 0, applied.output
     assert "1 changed in OpenMetadata since the plan (not written); updated 1; planned 1; protected 0; failed 0" in (
         applied.summary()

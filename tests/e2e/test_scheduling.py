@@ -105,7 +105,8 @@ def test_cron_wrapper_syncs_one_run_at_a_time_and_keeps_the_newest_logs(
 
 def test_cron_wrapper_passes_a_failed_run_s_exit_status_through(tmp_path: Path, sandbox: Sandbox) -> None:
     before = versions(sandbox)
-    config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, f"http://127.0.0.1:{closed_port()}"))
+    directory = f"http://127.0.0.1:{closed_port()}"
+    config = write_config(tmp_path / "wf.yaml", workflow_config(sandbox, directory, maxRetries="0"))
     result = run_cron(tmp_path, config, sandbox.token("user-sync"), USER_UPDATER_KEEP_LOGS="3")
     assert result.returncode == 1
     (log,) = run_logs(tmp_path)

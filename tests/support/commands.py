@@ -1,8 +1,8 @@
-"""Run the SDK's `metadata` command and the connector's `user-updater` command, each in a process of its own,
-forked from one that has already imported them.
+"""Run the SDK's `metadata` command, the connector's `user-updater` command and the sandbox's
+`openmetadata-sandbox token`, each in a process of its own, forked from one that has already imported them.
 
 Importing the SDK costs about 10 s of CPU in every process (its generated models and every connector's modules);
-paid by each of the end-to-end suite's runs, it was most of CI's time. multiprocessing's forkserver imports both
+paid by each of the end-to-end suite's runs, it was most of CI's time. multiprocessing's forkserver imports the
 commands once per test worker; each run forks from it and calls the entry point the installed script calls
 (`sys.exit(metadata())`, `sys.exit(main())`) with its own arguments, environment and output files, so its exit
 status, its output and its HTTP traffic are the command's own. The installed scripts themselves run as they are
@@ -22,9 +22,14 @@ from pathlib import Path
 from metadata.cmd import metadata
 
 from connector.cli import main
+from om_sandbox import cli as sandbox_cli
 
 # Each command's entry point, as its installed script calls it.
-ENTRY_POINTS: dict[str, Callable[[], int | None]] = {"metadata": metadata, "user-updater": main}
+ENTRY_POINTS: dict[str, Callable[[], int | None]] = {
+    "metadata": metadata,
+    "user-updater": main,
+    "openmetadata-sandbox": sandbox_cli.main,
+}
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload([__name__])
 
