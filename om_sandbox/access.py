@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from om_sandbox import crud, policies, sdk
+from om_sandbox import crud, policies, sdk, teams
 from om_sandbox.context import Context, ok
 from om_sandbox.entities import RefList, TypeSpec, build_fqn
 from om_sandbox.errors import bad_request, not_admin, not_found
@@ -25,6 +25,7 @@ class TeamKind(crud.Kind):
             "policies": RefList("has", "policy", outgoing=True),
             "domains": RefList("has", "domain", outgoing=False),
             "parents": RefList("parentOf", "team", outgoing=False),
+            "children": RefList("parentOf", "team", outgoing=True),
         },
     )
     allowed_fields = frozenset(
@@ -45,6 +46,9 @@ class TeamKind(crud.Kind):
     )
     put_fields = frozenset({"users", "defaultRoles", "policies", "domains", "parents", "profile"})
 
+    def check_request(self, create: Doc) -> None:
+        teams.check_create_request(create)
+
     def build(self, create: Doc) -> tuple[Doc, dict[str, list[str]]]:
         scalars: Doc = {key: create[key] for key in self.spec.scalars if create.get(key) is not None}
         relations = {
@@ -54,7 +58,29 @@ class TeamKind(crud.Kind):
             "domains": self.resolve_names("domain", create.get("domains")),
             "parents": self.resolve_many("team", create.get("parents")),
         }
+        if create.get("children") is not None:
+            relations["children"] = self.resolve_many("team", create["children"])
+        # TeamRepository.prepare: the hierarchy is checked first (users only in a Group: `create`).
+        teams.check_hierarchy(
+            str(create["name"]),
+            str(create["teamType"]),
+            [self.entities.require("team", p) for p in relations["parents"]],
+            [self.entities.require("team", c) for c in relations.get("children", [])],
+        )
+        # TeamRepository.storeRelationships: Organization as a parent is the default and is not stored.
+        org = self.store.get_by_fqn("team", policies.ORGANIZATION)
+        relations["parents"] = [p for p in relations["parents"] if org is None or p != org["id"]]
         return scalars, relations
+
+    def create(self, create: Doc, by: str) -> Doc:
+        users = self.resolve_many("user", create.get("users"))
+        teams.check_team_users(str(create["teamType"]), users, self.ctx.release)
+        return super().create(create, by)
+
+    def update(self, existing: Doc, create: Doc, by: policies.Subject) -> tuple[Doc, bool]:
+        has_children = bool(self.store.find_to(existing["id"], "parentOf", "team"))
+        teams.check_type_change(str(existing.get("teamType")), str(create["teamType"]), has_children)
+        return super().update(existing, create, by)
 
     def extra_view(self, doc: Doc, fields: set[str] | frozenset[str], body: Doc) -> None:
         body["teamType"] = doc.get("teamType")

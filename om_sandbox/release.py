@@ -68,6 +68,16 @@ class Release:
         return self.major_minor >= (1, 13)
 
     @property
+    def group_only_users(self) -> bool:
+        """Users may be put directly only into teams of type Group (and stay in the default Organization) after PR
+        #32208 (main) and its backports #32372 (2.0 branch) and #32373 (1.13 branch), merged in September 2026: a
+        user's POST, PUT or PATCH naming a Department, Division or BusinessUnit, and a team created with users
+        when it is not a Group, are answered 400. Before, only `PUT /v1/teams/{id}/users` checked the type (issue
+        #31770). Which 1.13.x and 2.0.x release first carries the backports is not known: the whole 1.13 and 2.0
+        lines are treated as having it, 1.9 to 1.12 as not."""
+        return self.major_minor >= (1, 13)
+
+    @property
     def json_patch_error_status(self) -> int:
         """The status answering a PATCH whose operation fails in JSON-P (a failed `test`, a missing member): 500
         with Apache Johnzon's text wrapped as an unhandled exception, or 400 with Eclipse Parsson's text after

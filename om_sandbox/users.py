@@ -27,6 +27,7 @@ from om_sandbox.entities import (
 )
 from om_sandbox.errors import ApiError, bad_request, not_admin, not_found, unhandled
 from om_sandbox.store import Doc, Filter, Relationship
+from om_sandbox.teams import check_team_additions, check_user_teams
 
 USER_SPEC = TypeSpec(
     "user",
@@ -259,6 +260,7 @@ class Users:
         org = policies.organization_id(self.store)
         teams = [self.entities.resolve_ref("team", t) for t in create.get("teams") or []]
         teams = [t for t in teams if t != org] if len(teams) > 1 else teams
+        check_user_teams(self.store, teams, self.ctx.release)
         return {
             "roles": [self.entities.resolve_ref("role", r) for r in create.get("roles") or []],
             "teams": teams or [org],
@@ -366,6 +368,7 @@ class Users:
         org = policies.organization_id(self.store)
         teams = [self.entities.resolve_ref("team", t) for t in patched.get("teams") or []]
         teams = [t for t in teams if t != org] if len(teams) > 1 else teams
+        check_user_teams(self.store, teams, self.ctx.release)
         relations = {
             "roles": [self.entities.resolve_ref("role", r) for r in patched.get("roles") or []],
             "teams": teams or [org],
@@ -543,6 +546,7 @@ def routes(ctx: Context) -> list[Route]:
         changes_flags = any(op["path"] in ("/isAdmin", "/isBot") and "value" in op for op in ops)
         if changes_flags and not subject.is_admin:
             raise not_admin(subject.name)
+        check_team_additions(ctx.store, user, ops, subject)
         policies.authorize(subject, _resource(user), patching.metadata_operations(ops, ctx.release))
         result = users.patch(user, ops, subject.name)
         return ok(users.view(result, PATCH_FIELDS))

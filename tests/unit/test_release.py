@@ -55,3 +55,10 @@ def test_an_older_release_of_the_line_lacks_the_operations_the_line_gained_later
 def test_a_version_that_is_not_one_is_refused(version: str) -> None:
     with pytest.raises(ValueError, match="not an OpenMetadata version"):
         Release(version)
+
+
+@pytest.mark.parametrize(
+    ("version", "group_only_users"), [("1.9.11", False), ("1.12.14", False), ("1.13.0", True), ("2.0.6", True)]
+)
+def test_users_only_in_groups_from_the_backports_of_pr_32208(version: str, group_only_users: bool) -> None:
+    assert Release(version).group_only_users is group_only_users
