@@ -35,9 +35,10 @@ _REQUESTS = {
     "role": ("metadata.generated.schema.api.teams.createRole", "CreateRoleRequest"),
     "policy": ("metadata.generated.schema.api.policies.createPolicy", "CreatePolicyRequest"),
     "workflow": ("metadata.generated.schema.api.automations.createWorkflow", "CreateWorkflowRequest"),
-    # Not entities: the bodies of sign-in and of a personal access token's creation.
+    # Not entities: the bodies of sign-in, of a personal access token's creation and of a restore.
     "login": ("metadata.generated.schema.auth.loginRequest", "LoginRequest"),
     "personalToken": ("metadata.generated.schema.auth.createPersonalToken", "CreatePersonalToken"),
+    "restore": ("metadata.generated.schema.api.data.restoreEntity", "RestoreEntity"),
 }
 _ENTITIES = {
     "user": ("metadata.generated.schema.entity.teams.user", "User"),

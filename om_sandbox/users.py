@@ -25,7 +25,7 @@ from om_sandbox.entities import (
     parse_fields,
     parse_limit,
 )
-from om_sandbox.errors import ApiError, bad_request, not_admin, not_found, unhandled
+from om_sandbox.errors import ENTITY_ALREADY_EXISTS, ApiError, bad_request, not_admin, not_found, unhandled
 from om_sandbox.store import Doc, Filter, Relationship
 from om_sandbox.teams import check_team_additions, check_user_teams
 
@@ -297,7 +297,7 @@ class Users:
 
     def create(self, create: Doc, by: str, authentication: Doc | None = None) -> Doc:
         if self.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower())) is not None:
-            raise ApiError(409, "Entity already exists")
+            raise ApiError(409, ENTITY_ALREADY_EXISTS)
         relations = self._request_relations(create)
         user = self.new_user(create, by)
         if authentication is not None:
@@ -333,8 +333,12 @@ class Users:
         existing = self.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower()))
         if existing is None:
             return self.create(create, by.name), "entityCreated"
+        relations = self._request_relations(create)  # resolved first: a bad reference must not restore the user
+        if existing.get("deleted"):
+            # EntityUpdater.updateDeleted: a PUT on a soft-deleted user restores it. The server records the restore
+            # and the update as one version; the sandbox stores them as two.
+            existing = self.restore(existing, by.name)
         original_state = self.state(existing)
-        relations = self._request_relations(create)
         updated = {key: existing[key] for key in _STORED if key in existing and key not in USER_SPEC.scalars}
         for key in USER_SPEC.scalars:
             if create.get(key) is not None:
@@ -387,17 +391,26 @@ class Users:
         return result
 
     def soft_delete(self, user: Doc, by: str) -> Doc:
-        """EntityRepository.delete without hardDelete: the user stays, marked `deleted`, one version up."""
+        """EntityRepository.delete without hardDelete: the user stays, marked `deleted`, one version up; its
+        relationships (roles, teams, domains, ownerships) are kept, only a hard delete removes them (`cleanup`)."""
+        return self._set_deleted(user, True, by)
+
+    def restore(self, user: Doc, by: str) -> Doc:
+        """EntityRepository.restoreEntity: the soft-deleted user comes back as it was, relationships included, one
+        version up, recording `deleted` true -> false (EntityUpdater.updateDeleted)."""
+        return self._set_deleted(user, False, by)
+
+    def _set_deleted(self, user: Doc, deleted: bool, by: str) -> Doc:
         version = float(user.get("version", 0.1))
         change = {
             "fieldsAdded": [],
-            "fieldsUpdated": [{"name": "deleted", "oldValue": False, "newValue": True}],
+            "fieldsUpdated": [{"name": "deleted", "oldValue": not deleted, "newValue": deleted}],
             "fieldsDeleted": [],
             "previousVersion": version,
         }
         result = {
             **user,
-            "deleted": True,
+            "deleted": deleted,
             "version": next_version(version),
             "updatedAt": now_ms(),
             "updatedBy": by,
@@ -515,6 +528,10 @@ def routes(ctx: Context) -> list[Route]:
         subject = ctx.subject(request)
         _model, create = await read_request(request, "user")
         _admin_needed(subject, create)
+        # UserResource.createUser: an email held by any user, soft-deleted ones included (UserDAO.checkEmailExists
+        # compares LOWER(email) over the whole table), is refused before the Create check.
+        if ctx.store.get_user_by_email(str(create["email"]).lower()) is not None:
+            raise ApiError(409, ENTITY_ALREADY_EXISTS)
         policies.authorize(subject, _resource(None), ["Create"])
         user = users.create(create, subject.name, accounts.password_mechanism(create))
         return ok(users.view(user, PATCH_FIELDS), status=201)
@@ -555,13 +572,28 @@ def routes(ctx: Context) -> list[Route]:
         subject = ctx.subject(request)
         if query_flag(request, "hardDelete"):
             raise bad_request("the sandbox only soft-deletes (hardDelete=false)")
+        query_flag(request, "recursive")  # validated only: a user contains no entities to delete with it
         user = ctx.store.get("user", request.path_params["id"])
         if user is None or user.get("deleted"):
             raise not_found("user", request.path_params["id"])
         policies.authorize(subject, _resource(user), ["Delete"])
         return ok(users.view(users.soft_delete(user, subject.name), PATCH_FIELDS))
 
+    async def restore_user(request: Request) -> JSONResponse:
+        # EntityResource.restoreEntity: EditAll on the user; only a soft-deleted user can be restored.
+        subject = ctx.subject(request)
+        _model, body = await read_request(request, "restore")
+        user = ctx.store.get("user", str(body["id"]))
+        if user is None:
+            raise not_found("user", body["id"])
+        policies.authorize(subject, _resource(user), ["EditAll"])
+        if not user.get("deleted"):
+            raise not_found("user", body["id"])
+        restored = users.restore(user, subject.name)
+        return ok(users.view(restored, PATCH_FIELDS), headers={"X-OpenMetadata-Change": "entityRestored"})
+
     return [
+        Route("/api/v1/users/restore", restore_user, methods=["PUT"]),
         Route("/api/v1/users", list_users, methods=["GET"]),
         Route("/api/v1/users", create_user, methods=["POST"]),
         Route("/api/v1/users", put_user, methods=["PUT"]),
