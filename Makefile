@@ -51,6 +51,12 @@ TEST_WORKERS ?= 2
 test: lint typecheck
 	UV=$(UV) $(BIN)/pytest -q -n $(TEST_WORKERS)
 
+# The end-to-end suite with the sandbox imitating RELEASE (default: the installed SDK's release), e.g. `make e2e
+# RELEASE=2.0.6`; CI runs it on 2.0.6, the last 2.0 release before EditDomains (tests/support/releases.py).
+RELEASE ?=
+e2e: install
+	SANDBOX_VERSION=$(RELEASE) $(BIN)/pytest -q -n $(TEST_WORKERS) -p no:cacheprovider tests/e2e
+
 # The tests marked `lines` (end-to-end suite, workflow schema, the sandbox's line differences) against every
 # line, each in its own cached environment .venv-om-X.Y; `make test-lines LINES="1.9 2.0"` picks lines.
 test-lines: | $(UV)
