@@ -256,14 +256,20 @@ class Users:
         return user
 
     # -- writing -------------------------------------------------------------------------------------
-    def _request_relations(self, create: Doc) -> dict[str, list[str]]:
+    def _teams(self, refs: list[Any]) -> list[str]:
+        """The team ids a user's write names (UserRepository.validateTeams): Organization only when no other team
+        is named, each team one that may hold users on this release."""
         org = policies.organization_id(self.store)
-        teams = [self.entities.resolve_ref("team", t) for t in create.get("teams") or []]
+        teams = [self.entities.resolve_ref("team", t) for t in refs]
         teams = [t for t in teams if t != org] if len(teams) > 1 else teams
         check_user_teams(self.store, teams, self.ctx.release)
+        return teams or [org]
+
+    def _request_relations(self, create: Doc) -> dict[str, list[str]]:
+        teams = self._teams(create.get("teams") or [])
         return {
             "roles": [self.entities.resolve_ref("role", r) for r in create.get("roles") or []],
-            "teams": teams or [org],
+            "teams": teams,
             "domains": [self.entities.require_fqn("domain", d)["id"] for d in create.get("domains") or []],
         }
 
@@ -369,13 +375,10 @@ class Users:
             else:
                 patched.pop(key, None)
         _check_user_shape(patched)
-        org = policies.organization_id(self.store)
-        teams = [self.entities.resolve_ref("team", t) for t in patched.get("teams") or []]
-        teams = [t for t in teams if t != org] if len(teams) > 1 else teams
-        check_user_teams(self.store, teams, self.ctx.release)
+        teams = self._teams(patched.get("teams") or [])
         relations = {
             "roles": [self.entities.resolve_ref("role", r) for r in patched.get("roles") or []],
-            "teams": teams or [org],
+            "teams": teams,
             # UserUpdater.updateDomains skips references marked inherited: they come from teams.
             "domains": [
                 self.entities.resolve_ref("domain", d)
