@@ -45,13 +45,8 @@ class Sandbox:
         """A never-expiring token of `name`, minted by the sandbox's CLI once per user: the signing keys live in the
         database, so a token stays valid across restarts."""
         if name not in self._tokens:
-            self._tokens[name] = self._mint_token(name)
+            self._tokens[name] = commands.sandbox_token(self.db, name)
         return self._tokens[name]
-
-    def _mint_token(self, name: str) -> str:
-        result = commands.run(["openmetadata-sandbox", "token", name, "--db", str(self.db)], timeout=60)
-        result.check_returncode()
-        return result.stdout.strip()
 
     def get(self, path: str, **params: Any) -> Any:
         response = requests.get(

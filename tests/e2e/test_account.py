@@ -117,9 +117,7 @@ def test_check_says_what_is_wrong_and_what_to_do(
     ) in unset.stderr
 
     # An expired token and a directory URL with a wrong path: each step says why; the steps needing them skip.
-    expired = commands.run(
-        ["openmetadata-sandbox", "token", "user-sync", "--db", str(sandbox.db), "--expiry-seconds", "-1"]
-    ).stdout.strip()
+    expired = commands.sandbox_token(sandbox.db, "user-sync", "--expiry-seconds", "-1")
     wrong = check(
         workflow_config(sandbox, f"{endpoint}/wrong"), tmp_path / "wrong.yaml", OPENMETADATA_JWT_TOKEN=expired
     )

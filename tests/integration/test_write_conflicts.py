@@ -8,7 +8,6 @@ retry budget is set so that one retry of the refused PATCH alone would take long
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from connector.openmetadata import OpenMetadataApi
 from connector.plan import UserChange
 from connector.settings import UserUpdaterSettings
 from connector.writer import UserWriter, WriteError
+from tests.support.commands import sandbox_token
 from tests.support.servers import RunningServer, fault_counts, set_faults, start_server
 
 BIN = Path(sys.executable).parent
@@ -74,22 +74,12 @@ class Catalog:
         return body
 
 
-def mint(db: Path, name: str) -> str:
-    command = [str(BIN / "openmetadata-sandbox"), "token", name, "--db", str(db)]
-    return subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout.strip()
-
-
 @pytest.fixture(scope="module")
 def tokens(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """One database for the three modes (one server at a time), so its tokens are minted once."""
     db = tmp_path_factory.mktemp("conflicts") / "sandbox.db"
-    subprocess.run(
-        [str(BIN / "openmetadata-sandbox"), "token", "admin", "--db", str(db), "--demo"],
-        capture_output=True,
-        check=True,
-        timeout=60,
-    )
-    return db, {name: mint(db, name) for name in ("admin", "user-sync")}
+    sandbox_token(db, "admin", "--demo")  # seeds the demo data
+    return db, {name: sandbox_token(db, name) for name in ("admin", "user-sync")}
 
 
 @pytest.fixture(scope="module", params=[500, 400, 422], ids=lambda status: f"json-patch-errors-{status}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,6 +14,7 @@ import requests
 
 from om_sandbox.release import Release
 from tests.support import releases, wire
+from tests.support.commands import sandbox_token
 from tests.support.servers import RunningServer, start_server
 
 PATCH_TYPE = "application/json-patch+json"
@@ -25,17 +25,6 @@ RELEASE = releases.installed()
 
 def sandbox_command(db: Path, *extra: str) -> list[str]:
     return [sys.executable, "-m", "om_sandbox.cli", "serve", "--port", "0", "--db", str(db), *extra]
-
-
-def token_for(db: Path, name: str, *extra: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "om_sandbox.cli", "token", name, "--db", str(db), *extra],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    return result.stdout.strip()
 
 
 @dataclass
@@ -51,7 +40,7 @@ class Sandbox:
 
     def token(self, name: str) -> str:
         if name not in self.tokens:
-            self.tokens[name] = token_for(self.db, name)
+            self.tokens[name] = sandbox_token(self.db, name)
         return self.tokens[name]
 
     def call(self, who: str | None, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -10,7 +10,8 @@ import jwt
 import pytest
 import requests
 
-from tests.sandbox.conftest import Sandbox, token_for
+from tests.sandbox.conftest import Sandbox
+from tests.support.commands import sandbox_token
 
 PASSWORD = "Sync-account-1"  # noqa: S105 - a test account of the sandbox
 
@@ -90,7 +91,7 @@ def test_personal_token_expiry_follows_jwt_token_expiry(sandbox: Sandbox, expiry
 
 
 def test_a_token_past_its_expiry_is_refused_with_the_servers_text(sandbox: Sandbox) -> None:
-    expired = token_for(sandbox.db, "user-sync", "--expiry-seconds", "-1")
+    expired = sandbox_token(sandbox.db, "user-sync", "--expiry-seconds", "-1")
     assert jwt.decode(expired, options={"verify_signature": False})["tokenType"] == "PERSONAL_ACCESS"
     response = sandbox.call(None, "GET", "/v1/users/loggedInUser", headers={"Authorization": f"Bearer {expired}"})
     assert (response.status_code, response.json()) == (401, {"code": 401, "message": "Expired token!"})

@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from om_sandbox.release import installed_sdk_version
-from tests.sandbox.conftest import Sandbox, sandbox_command, token_for
+from tests.sandbox.conftest import Sandbox, sandbox_command
+from tests.support.commands import sandbox_token
 from tests.support.servers import start_server
 
 
@@ -62,14 +63,14 @@ def test_garbage_token_is_401(sandbox: Sandbox) -> None:
 
 
 def test_expired_token_is_401(sandbox: Sandbox) -> None:
-    expired = token_for(sandbox.db, "admin", "--expiry-seconds", "-60")
+    expired = sandbox_token(sandbox.db, "admin", "--expiry-seconds", "-60")
     response = sandbox.get(None, "/v1/users", headers={"Authorization": f"Bearer {expired}"})
     assert response.status_code == 401
     assert response.json() == {"code": 401, "message": "Expired token!"}
 
 
 def test_token_command_prints_an_openmetadata_style_jwt(sandbox: Sandbox) -> None:
-    token = token_for(sandbox.db, "ingestion-bot")
+    token = sandbox_token(sandbox.db, "ingestion-bot")
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["iss"] == "open-metadata.org"
     assert claims["sub"] == "ingestion-bot"
@@ -99,7 +100,7 @@ def test_keys_and_data_survive_a_restart(tmp_path: Path) -> None:
     db = tmp_path / "restart.db"
     first = start_server(sandbox_command(db, "--demo"))
     try:
-        token = token_for(db, "user-sync")
+        token = sandbox_token(db, "user-sync")
         before = user_ids(first.url, token)
     finally:
         first.stop()

@@ -48,9 +48,8 @@ def _child(command: str, args: list[str], env: dict[str, str], stdout: str, stde
 def run(
     argv: list[str], env: Mapping[str, str] | None = None, timeout: float = 240
 ) -> subprocess.CompletedProcess[str]:
-    """`subprocess.run(argv, capture_output=True, text=True, check=False)` for `metadata ...` or `user-updater ...`
-    (`argv[0]` a name or a path ending in one)."""
-    command = Path(argv[0]).name
+    """`subprocess.run(argv, capture_output=True, text=True, check=False)` for a command of ENTRY_POINTS."""
+    command = argv[0]
     if command not in ENTRY_POINTS:
         raise ValueError(f"{command!r} is not one of {sorted(ENTRY_POINTS)}")
     with tempfile.TemporaryDirectory(prefix="command-") as directory:
@@ -73,3 +72,11 @@ def run(
         raise subprocess.TimeoutExpired(argv, timeout, output=out, stderr=err)
     assert process.exitcode is not None
     return subprocess.CompletedProcess(argv, process.exitcode, out, err)
+
+
+def sandbox_token(db: Path, name: str, *extra: str) -> str:
+    """A token of user `name` minted by `openmetadata-sandbox token` on the database `db` (`extra`: its options,
+    e.g. `--expiry-seconds -1`, `--demo`); a failure raises CalledProcessError."""
+    result = run(["openmetadata-sandbox", "token", name, "--db", str(db), *extra], timeout=60)
+    result.check_returncode()
+    return result.stdout.strip()
