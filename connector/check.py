@@ -14,7 +14,7 @@ from enum import Enum
 from connector.catalog import DomainIndex, load_snapshot
 from connector.directory import DirectoryClient, DirectoryUser
 from connector.openmetadata import OpenMetadataApi
-from connector.permissions import REMEDY, Principal, field_access, whoami
+from connector.permissions import REMEDY, Principal, field_access, operation_problems, operations_needed, whoami
 from connector.plan import Plan, PlanRules, SafetyLimitError, SafetyLimits, build_plan, check_safety_limits
 from connector.settings import SyncField, UserUpdaterSettings
 from connector.writer import describe_change
@@ -109,12 +109,13 @@ class ConnectionCheck:
         accesses = field_access(self.api, principal, frozenset(SyncField))
         lines = "; ".join(f"{a.field.value}: {'yes' if a.allowed else 'no'}, {a}" for a in accesses)
         denied = [a.field.value for a in accesses if a.field in self.settings.fields and not a.allowed]
-        if denied:
-            raise CheckFailedError(
-                f"{principal} may not edit users' {' and '.join(denied)}, which connectionOptions.fields syncs "
-                f"({lines}). {REMEDY}."
-            )
-        return f"{principal} may edit users' {lines}"
+        needs = operations_needed(self.settings)
+        refused = operation_problems(self.api, principal, needs)
+        if denied or refused:
+            problems = [f"{principal} may not edit users' {' and '.join(denied)}, which connectionOptions.fields syncs"]
+            raise CheckFailedError("; ".join((problems if denied else []) + refused) + f" ({lines}). {REMEDY}.")
+        granted = "".join(f"; {need.purpose}: {need.operation} on {need.resource} allowed" for need in needs)
+        return f"{principal} may edit users' {lines}{granted}"
 
     def directory_query(self) -> str:
         checked = self.directory.check_query()

@@ -125,10 +125,22 @@ class OpenMetadataApi:
             self.reads += 1
         return self._request("GET", path, params=params)
 
-    def patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
+    def _write(self, method: str, path: str, **kwargs: Any) -> Any:
         with self._count_lock:
             self.writes += 1
-        return self._request("PATCH", path, data=json.dumps(operations), headers={"Content-Type": JSON_PATCH})
+        return self._request(method, path, **kwargs)
+
+    def patch(self, path: str, operations: list[dict[str, Any]]) -> Any:
+        return self._write("PATCH", path, data=json.dumps(operations), headers={"Content-Type": JSON_PATCH})
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._write("POST", path, json=body)
+
+    def put(self, path: str, body: dict[str, Any]) -> Any:
+        return self._write("PUT", path, json=body)
+
+    def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._write("DELETE", path, params=params)
 
     def list_pages(self, path: str, params: dict[str, Any], page_size: int) -> Iterator[list[dict[str, Any]]]:
         """The pages of entities of a paged list endpoint, following OpenMetadata's `paging.after` cursor."""

@@ -9,13 +9,14 @@ user with 403s.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from connector.compat import edit_operation
 from connector.credentials import ACCOUNT_DOC
 from connector.openmetadata import OpenMetadataApi, OpenMetadataError
-from connector.settings import SyncField
+from connector.settings import SyncField, UserUpdaterSettings
 
 logger = logging.getLogger("metadata.Ingestion")
 
@@ -102,13 +103,33 @@ class FieldAccess:
         return f"{self.operation} '{self.access}' ({self.decided_by})"
 
 
+@dataclass(frozen=True)
+class OperationNeed:
+    """An operation a run needs beyond editing the fields it syncs (creating, deleting, restoring), and the option
+    that needs it. It must be a plain `allow`: a condition (`isOwner()`, `noOwner()`) is decided per entity, and
+    the entities these operations touch are not the principal's own."""
+
+    resource: str
+    operation: str
+    purpose: str
+
+
+def operations_needed(settings: UserUpdaterSettings) -> list[OperationNeed]:
+    """The operations the settings' options need; none with every option off."""
+    return []
+
+
+def _permissions(api: OpenMetadataApi, principal: Principal, resource: str) -> dict[str, dict[str, Any]]:
+    try:
+        answer = api.get(f"/permissions/{resource}")
+    except OpenMetadataError as exc:
+        raise MissingPermissionError(f"cannot ask OpenMetadata what {principal} may do on {resource}s: {exc}") from None
+    return {entry.get("operation"): entry for entry in answer.get("permissions", [])}
+
+
 def field_access(api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField]) -> list[FieldAccess]:
     """The server's answer for each field, in a stable order; MissingPermissionError if it cannot be asked."""
-    try:
-        answer = api.get("/permissions/user")
-    except OpenMetadataError as exc:
-        raise MissingPermissionError(f"cannot ask OpenMetadata what {principal} may do on users: {exc}") from None
-    entries = {entry.get("operation"): entry for entry in answer.get("permissions", [])}
+    entries = _permissions(api, principal, "user")
     result = []
     for field in sorted(fields, key=lambda f: f.value):
         operation = edit_operation(field.value, entries)
@@ -117,8 +138,27 @@ def field_access(api: OpenMetadataApi, principal: Principal, fields: frozenset[S
     return result
 
 
-def check_permissions(api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField]) -> None:
-    """Raise MissingPermissionError naming the operation, the deciding rule/policy/role and the remedy."""
+def operation_problems(api: OpenMetadataApi, principal: Principal, needs: Sequence[OperationNeed]) -> list[str]:
+    """Why each need that is not a plain `allow` is refused, in the order given."""
+    problems = []
+    answers: dict[str, dict[str, dict[str, Any]]] = {}
+    for need in needs:
+        if need.resource not in answers:
+            answers[need.resource] = _permissions(api, principal, need.resource)
+        entry = answers[need.resource].get(need.operation, {"access": "notAllow"})
+        access = entry.get("access", "notAllow")
+        if access != "allow":
+            problems.append(
+                f"{need.purpose} needs {need.operation} on {need.resource}, which OpenMetadata answers '{access}' "
+                f"for {principal} ({_describe(entry)})"
+            )
+    return problems
+
+
+def check_permissions(
+    api: OpenMetadataApi, principal: Principal, fields: frozenset[SyncField], needs: Sequence[OperationNeed] = ()
+) -> None:
+    """Raise MissingPermissionError naming each refused operation, the deciding rule/policy/role and the remedy."""
     problems = []
     for access in field_access(api, principal, fields):
         if not access.allowed:
@@ -133,5 +173,6 @@ def check_permissions(api: OpenMetadataApi, principal: Principal, fields: frozen
                 access.field.value,
                 access.decided_by,
             )
+    problems.extend(operation_problems(api, principal, needs))
     if problems:
         raise MissingPermissionError("; ".join(problems) + f". Nothing was written. {REMEDY}.")

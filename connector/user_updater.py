@@ -69,7 +69,7 @@ from connector.credentials import load_token
 from connector.directory import DirectoryClient, DirectoryError, DirectoryRead
 from connector.http import redact_url
 from connector.openmetadata import OpenMetadataApi
-from connector.permissions import check_permissions, whoami
+from connector.permissions import check_permissions, operations_needed, whoami
 from connector.plan import (
     Plan,
     PlanRules,
@@ -128,7 +128,7 @@ class UserUpdaterSource(Source):
         logger.info(
             "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
         )
-        check_permissions(self.api, principal, self.settings.fields)
+        check_permissions(self.api, principal, self.settings.fields, operations_needed(self.settings))
         rules = PlanRules.from_settings(self.settings, principal=principal.name)
         if self.settings.apply_plan is not None:
             self._prepare_from_plan_file(self.settings.apply_plan, rules)

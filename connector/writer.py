@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonpatch
 
@@ -40,6 +40,9 @@ from connector.openmetadata import OpenMetadataApi, OpenMetadataError
 from connector.plan import UserChange
 
 logger = logging.getLogger("metadata.Ingestion")
+
+Item = TypeVar("Item")
+Outcome = TypeVar("Outcome")
 
 # The statuses a failed JSON Patch `test` comes back with: 500 before PR #28316, 400 after it, 422 in the 2.0 SDK's
 # own reading (metadata/sdk/entities/settings.py).
@@ -250,45 +253,53 @@ class UserWriter:
     def write_all(
         self, changes: Iterable[UserChange], concurrency: int
     ) -> Generator[tuple[UserChange, CatalogUser | WriteError], None, None]:
-        """Write every change with up to `concurrency` patches in flight; yield each outcome as it completes.
+        """Write every change with up to `concurrency` patches in flight (`write_each`)."""
+        return write_each(changes, self.write, concurrency, self.api.base_url)
 
-        Outcomes come back on the caller's thread, so whoever counts them (the workflow's status) needs no lock.
-        At most twice `concurrency` writes are queued at any time, so a 100k-user backfill does not build 100k
-        futures up front, and an iteration stopped early leaves only those few to finish. Exceptions other than
-        WriteError (bugs) propagate from here, as they would from a plain loop.
 
-        Once OpenMetadata stops answering (retries included), the changes not yet started fail at once as "not
-        attempted": a server that went away would otherwise cost every user the whole retry budget.
-        """
-        gone: list[str] = []
+def write_each(
+    items: Iterable[Item], write: Callable[[Item], Outcome], concurrency: int, server: str
+) -> Generator[tuple[Item, Outcome | WriteError], None, None]:
+    """`write` every item with up to `concurrency` in flight; yield each outcome as it completes. Every kind of
+    write (a user's patch, a creation, a soft delete) goes through here.
 
-        def attempt(change: UserChange) -> CatalogUser:
-            if gone:
-                raise WriteError(f"not attempted: {gone[0]}")
-            try:
-                return self.write(change)
-            except WriteError as exc:
-                if exc.unreachable and not gone:
-                    gone.append(f"OpenMetadata at {self.api.base_url} stopped answering ({exc})")
-                raise
+    Outcomes come back on the caller's thread, so whoever counts them (the workflow's status) needs no lock.
+    At most twice `concurrency` writes are queued at any time, so a 100k-user backfill does not build 100k
+    futures up front, and an iteration stopped early leaves only those few to finish. Exceptions other than
+    WriteError (bugs) propagate from here, as they would from a plain loop.
 
-        pending: dict[Future[CatalogUser], UserChange] = {}
-        queue = iter(changes)
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="user-write") as pool:
+    Once OpenMetadata at `server` stops answering (retries included), the items not yet started fail at once as
+    "not attempted": a server that went away would otherwise cost every item the whole retry budget.
+    """
+    gone: list[str] = []
 
-            def submit(count: int) -> None:
-                for change in islice(queue, count):
-                    pending[pool.submit(attempt, change)] = change
+    def attempt(item: Item) -> Outcome:
+        if gone:
+            raise WriteError(f"not attempted: {gone[0]}")
+        try:
+            return write(item)
+        except WriteError as exc:
+            if exc.unreachable and not gone:
+                gone.append(f"OpenMetadata at {server} stopped answering ({exc})")
+            raise
 
-            submit(2 * concurrency)
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    change = pending.pop(future)
-                    outcome: CatalogUser | WriteError
-                    try:
-                        outcome = future.result()
-                    except WriteError as exc:
-                        outcome = exc
-                    yield change, outcome
-                submit(2 * concurrency - len(pending))
+    pending: dict[Future[Outcome], Item] = {}
+    queue = iter(items)
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="user-write") as pool:
+
+        def submit(count: int) -> None:
+            for item in islice(queue, count):
+                pending[pool.submit(attempt, item)] = item
+
+        submit(2 * concurrency)
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = pending.pop(future)
+                outcome: Outcome | WriteError
+                try:
+                    outcome = future.result()
+                except WriteError as exc:
+                    outcome = exc
+                yield item, outcome
+            submit(2 * concurrency - len(pending))

@@ -5,8 +5,14 @@ from typing import Any
 import pytest
 
 from connector.compat import edit_operation
-from connector.permissions import MissingPermissionError, Principal, check_permissions
-from connector.settings import SyncField
+from connector.permissions import (
+    MissingPermissionError,
+    OperationNeed,
+    Principal,
+    check_permissions,
+    operations_needed,
+)
+from connector.settings import SyncField, UserUpdaterSettings
 
 BOT = Principal("ingestion-bot", is_bot=True, is_admin=False)
 BOTH = frozenset({SyncField.DISPLAY_NAME, SyncField.DOMAINS})
@@ -60,3 +66,39 @@ def test_anything_but_allow_stops_the_run(access: str) -> None:
 def test_an_operation_missing_from_the_answer_is_not_allowed() -> None:
     with pytest.raises(MissingPermissionError, match=r"'notAllow'.*no rule allows it"):
         check_permissions(Answers(), BOT, frozenset({SyncField.DOMAINS}))  # type: ignore[arg-type]
+
+
+class ByResource:
+    def __init__(self, **answers: list[dict[str, Any]]) -> None:
+        self.answers = answers
+        self.asked: list[str] = []
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        resource = path.removeprefix("/permissions/")
+        self.asked.append(resource)
+        return {"resource": resource, "permissions": self.answers.get(resource, [])}
+
+
+def test_operations_beyond_fields_need_a_plain_allow_each_named_with_its_purpose() -> None:
+    api = ByResource(
+        user=[entry("EditAll", "allow"), entry("Create", "allow"), entry("Delete", "conditionalAllow", "R1", "P")],
+        team=[entry("Create", "deny", "NoTeams", "P2")],
+    )
+    needs = [
+        OperationNeed("user", "Create", "creating accounts (createMissingUsers)"),
+        OperationNeed("user", "Delete", "soft-deleting leavers (leavers: softDelete)"),
+        OperationNeed("team", "Create", "creating teams (createMissingTeams)"),
+    ]
+    with pytest.raises(MissingPermissionError) as refused:
+        check_permissions(api, BOT, frozenset({SyncField.DOMAINS}), needs)  # type: ignore[arg-type]
+    message = str(refused.value)
+    assert "soft-deleting leavers (leavers: softDelete) needs Delete on user" in message
+    assert "'conditionalAllow'" in message
+    assert "rule 'R1'" in message
+    assert "creating teams (createMissingTeams) needs Create on team, which OpenMetadata answers 'deny'" in message
+    assert "createMissingUsers" not in message
+    assert api.asked == ["user", "user", "team"]  # the fields' listing, then each resource once
+
+
+def test_no_operations_needed_with_every_option_off() -> None:
+    assert operations_needed(UserUpdaterSettings.from_connection_options({"graphqlEndpoint": "http://d"})) == []
