@@ -1,4 +1,5 @@
-"""Snapshot the catalog: OpenMetadata's non-bot users and its domains, preloaded with paged list calls.
+"""Snapshot the catalog: OpenMetadata's non-bot users, its domains (and its teams when teams are synced), preloaded
+with paged list calls.
 
 Only what the plan needs is kept, compactly (`CatalogUsers`), and each page of JSON is let go once it is read: a
 million-user catalog must fit in an ingestion worker beside the SDK (benchmarks/RESULTS-1M.md has the bytes per
@@ -12,7 +13,7 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from connector.openmetadata import OpenMetadataApi
 
@@ -25,12 +26,29 @@ class Domain:
 
 
 @dataclass(frozen=True, slots=True)
+class Team:
+    """A team as the plan needs it: `team_type` decides whether it may hold users, `parent_ids` place it."""
+
+    id: str
+    name: str
+    fqn: str
+    team_type: str
+    parent_ids: tuple[str, ...] = ()
+
+
+GROUP = "Group"
+ORGANIZATION = "Organization"
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogUser:
     """A user as OpenMetadata holds it; `domain_ids` are the user's own domains, inherited ones excluded.
 
     `version` is the entity version as read, so that a later write can tell whether the user changed since;
     `listed_domain_ids` are the ids of all its domains, inherited ones included, in the server's order, which the
-    writer's JSON Patch `test` operations check; `is_admin` is OpenMetadata's `isAdmin` (protected accounts)."""
+    writer's JSON Patch `test` operations check; `is_admin` is OpenMetadata's `isAdmin` (protected accounts);
+    `team_ids` are the ids of its teams in the server's order (Organization when it has none), read only when teams
+    are synced."""
 
     id: str
     name: str
@@ -40,13 +58,17 @@ class CatalogUser:
     version: float = 0.0
     listed_domain_ids: tuple[str, ...] = ()
     is_admin: bool = False
+    team_ids: tuple[str, ...] = ()
+
+
+Named = TypeVar("Named", Domain, Team)
 
 
 @dataclass(frozen=True, slots=True)
-class Ambiguous:
-    """A directory value that names several domains (the same name under different parents)."""
+class Ambiguous(Generic[Named]):
+    """A directory value that names several domains (the same name under different parents), or several teams."""
 
-    candidates: tuple[Domain, ...]
+    candidates: tuple[Named, ...]
 
 
 @dataclass
@@ -62,7 +84,7 @@ class DomainIndex:
         self.by_fqn[domain.fqn.lower()] = domain
         self.by_name[domain.name.lower()].append(domain)
 
-    def resolve(self, value: str) -> Domain | Ambiguous | None:
+    def resolve(self, value: str) -> Domain | Ambiguous[Domain] | None:
         """The domain a directory value names: an FQN first, then a name that is unique, case-insensitively."""
         key = value.strip().lower()
         if key in self.by_fqn:
@@ -79,8 +101,54 @@ class DomainIndex:
         return domain.fqn if domain else domain_id
 
 
+@dataclass
+class TeamIndex:
+    """Teams by id, by lower-cased FQN and by lower-cased name (names are unique in OpenMetadata, but matched
+    case-insensitively here, where two may fold together)."""
+
+    by_id: dict[str, Team] = field(default_factory=dict)
+    by_fqn: dict[str, Team] = field(default_factory=dict)
+    by_name: dict[str, list[Team]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, team: Team) -> None:
+        self.by_id[team.id] = team
+        self.by_fqn[team.fqn.lower()] = team
+        self.by_name[team.name.lower()].append(team)
+
+    def resolve(self, value: str) -> Team | Ambiguous[Team] | None:
+        """The team a directory value names: an FQN first, then a name that is unique, case-insensitively."""
+        key = value.strip().lower()
+        if key in self.by_fqn:
+            return self.by_fqn[key]
+        matches = self.by_name.get(key, [])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            return Ambiguous(tuple(sorted(matches, key=lambda t: t.fqn)))
+        return None
+
+    def below(self, parent_id: str) -> frozenset[str]:
+        """The ids of the teams under `parent_id`, at any depth (the parent itself excluded)."""
+        children: dict[str, list[str]] = defaultdict(list)
+        for team in self.by_id.values():
+            for parent in team.parent_ids:
+                children[parent].append(team.id)
+        found: set[str] = set()
+        pending = list(children.get(parent_id, ()))
+        while pending:
+            team_id = pending.pop()
+            if team_id not in found:
+                found.add(team_id)
+                pending.extend(children.get(team_id, ()))
+        return frozenset(found)
+
+    def label(self, team_id: str) -> str:
+        team = self.by_id.get(team_id)
+        return team.fqn if team else team_id
+
+
 # CatalogUser's fields, in order.
-UserFields = tuple[str, str, str, str | None, tuple[str, ...], float, tuple[str, ...], bool]
+UserFields = tuple[str, str, str, str | None, tuple[str, ...], float, tuple[str, ...], bool, tuple[str, ...]]
 
 
 def email_key(email: str) -> str:
@@ -104,11 +172,27 @@ def _user_fields(entity: dict[str, Any]) -> UserFields:
         tuple(ref["id"] for ref in refs),
         # A plain attribute of user.json, in every answer whatever `fields` asks for (docs/openmetadata-notes.md).
         bool(entity.get("isAdmin")),
+        # In the server's order, which is not sorted on every release (docs/openmetadata-notes.md).
+        tuple(ref["id"] for ref in entity.get("teams") or ()),
     )
 
 
 def user_from_json(entity: dict[str, Any]) -> CatalogUser:
     return CatalogUser(*_user_fields(entity))
+
+
+# The user fields read when teams are synced (the snapshot, and the writer's reread after a conflict).
+USER_FIELDS_WITH_TEAMS = "domains,teams"
+
+
+def team_from_json(entity: dict[str, Any]) -> Team:
+    return Team(
+        id=entity["id"],
+        name=entity["name"],
+        fqn=entity.get("fullyQualifiedName") or entity["name"],
+        team_type=str(entity.get("teamType") or ""),
+        parent_ids=tuple(ref["id"] for ref in entity.get("parents") or ()),
+    )
 
 
 def _compact_id(value: str) -> int | str:
@@ -130,9 +214,9 @@ def _id_text(value: int | str) -> str:
     return f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
 
 
-# A user's domains as read, its version and whether it is an admin: few distinct values among many users, so each
-# is held once.
-_DomainState = tuple[tuple[str, ...], tuple[str, ...], float, bool]
+# A user's domains as read, its version, whether it is an admin and its teams: few distinct values among many users,
+# so each is held once.
+_DomainState = tuple[tuple[str, ...], tuple[str, ...], float, bool, tuple[str, ...]]
 
 
 class _Row:
@@ -162,23 +246,27 @@ class CatalogUsers(Mapping[str, CatalogUser]):
     def __init__(self, strings: dict[str, str] | None = None) -> None:
         self._rows: dict[str, _Row] = {}
         self._states: dict[_DomainState, _DomainState] = {}
+        self._team_sets: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._strings = {} if strings is None else strings
 
     def add(self, key: str, fields: UserFields) -> None:
         """File a user (CatalogUser's fields, in order) under `key` (`email_key` of its email); a later user with
         the same key replaces it."""
-        id_, name, email, display_name, domain_ids, version, listed_domain_ids, is_admin = fields
+        id_, name, email, display_name, domain_ids, version, listed_domain_ids, is_admin, team_ids = fields
         strings = self._strings
         key = strings.setdefault(key, key)
         if display_name is not None:
             display_name = strings.setdefault(display_name, display_name)
-        state = (domain_ids, listed_domain_ids, version, is_admin)
+        if team_ids:
+            # Users with the same teams but another state share the tuple of ids.
+            team_ids = self._team_sets.setdefault(team_ids, team_ids)
+        state = (domain_ids, listed_domain_ids, version, is_admin, team_ids)
         state = self._states.setdefault(state, state)
         local = name if name != email.partition("@")[0] else None
         self._rows[key] = _Row(_compact_id(id_), local, email if email != key else None, display_name, state)
 
     def _user(self, key: str, row: _Row) -> CatalogUser:
-        domain_ids, listed_domain_ids, version, is_admin = row.state
+        domain_ids, listed_domain_ids, version, is_admin, team_ids = row.state
         email = key if row.email is None else row.email
         return CatalogUser(
             id=_id_text(row.id),
@@ -189,6 +277,7 @@ class CatalogUsers(Mapping[str, CatalogUser]):
             version=version,
             listed_domain_ids=listed_domain_ids,
             is_admin=is_admin,
+            team_ids=team_ids,
         )
 
     def pop(self, key: str) -> CatalogUser:
@@ -228,6 +317,7 @@ class CatalogSnapshot:
     users_by_email: Mapping[str, CatalogUser]
     domains: DomainIndex
     shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
+    teams: TeamIndex = field(default_factory=TeamIndex)
 
     def users_with_ids(self, ids: Collection[str]) -> dict[str, CatalogUser]:
         """The users with these ids, by id."""
@@ -245,8 +335,10 @@ def load_snapshot(
     page_size: int,
     cancel: threading.Event | None = None,
     strings: dict[str, str] | None = None,
+    teams: bool = False,
 ) -> CatalogSnapshot:
-    """Read every non-bot user (with domains) and every domain, one paged list call after another.
+    """Read every non-bot user (with domains) and every domain, one paged list call after another; with `teams`
+    (teams synced) every team too, and the users' teams.
 
     `strings` is the table of texts shared with the directory's read (see CatalogUsers). `cancel` is checked as
     each page arrives, before it is used, so that a snapshot taken alongside another read (the directory's) costs at
@@ -264,9 +356,14 @@ def load_snapshot(
             domains.add(
                 Domain(id=entity["id"], name=entity["name"], fqn=entity.get("fullyQualifiedName") or entity["name"])
             )
+    team_index = TeamIndex()
+    if teams:
+        for page in pages("/teams", {"fields": "parents"}):
+            for entity in page:
+                team_index.add(team_from_json(entity))
     users = CatalogUsers(strings)
     shared: dict[str, list[CatalogUser]] = {}
-    for page in pages("/users", {"fields": "domains", "isBot": "false"}):
+    for page in pages("/users", {"fields": USER_FIELDS_WITH_TEAMS if teams else "domains", "isBot": "false"}):
         for entity in page:
             fields = _user_fields(entity)
             if not fields[2]:
@@ -279,4 +376,4 @@ def load_snapshot(
             else:
                 users.add(key, fields)
     users.release_strings()
-    return CatalogSnapshot(users_by_email=users, domains=domains, shared_emails=shared)
+    return CatalogSnapshot(users_by_email=users, domains=domains, shared_emails=shared, teams=team_index)

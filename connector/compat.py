@@ -65,7 +65,12 @@ __all__ = [
 
 # The operation a JSON Patch of a user field needs (server: ResourceRegistry's field map, JsonPatchUtils).
 # `domains` has its own operation from 2.0 on; before, it had no mapping and an unmapped path needs EditAll.
-_FIELD_OPERATIONS = {"displayName": ("EditDisplayName",), "domains": ("EditDomains", "EditAll")}
+# `teams` is EditTeams on every line (docs/openmetadata-notes.md, "Teams and membership").
+_FIELD_OPERATIONS = {
+    "displayName": ("EditDisplayName",),
+    "domains": ("EditDomains", "EditAll"),
+    "teams": ("EditTeams", "EditAll"),
+}
 
 
 def edit_operation(field: str, listed: Collection[str]) -> str:

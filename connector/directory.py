@@ -16,6 +16,7 @@ import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, overload
 from urllib.parse import urljoin
 
@@ -50,12 +51,14 @@ class DirectoryUser:
     """One person of the directory, normalised: `email` lower-cased and stripped, empty values as None.
 
     `domains` holds the directory's domain values (one, or several when the directory lists them), stripped and
-    without case-insensitive repeats; None when the directory gives none."""
+    without case-insensitive repeats; None when the directory gives none. `teams` likewise, read only when teams
+    are synced."""
 
     row: int
     email: str
     display_name: str | None
     domains: tuple[str, ...] | None
+    teams: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +157,15 @@ def _optional_text(row: int, field: str, value: Any) -> str | RowProblem | None:
     return text
 
 
-def _domain_values(row: int, value: Any) -> tuple[str, ...] | RowProblem | None:
+def _values(row: int, field: str, value: Any) -> tuple[str, ...] | RowProblem | None:
+    """One value or a list of them (`domain`, `teams`), without case-insensitive repeats."""
     if not isinstance(value, list):
         # Most directories give one domain per person.
-        text = _optional_text(row, "domain", value)
+        text = _optional_text(row, field, value)
         return (text,) if isinstance(text, str) else text
     kept: dict[str, str] = {}
     for item in value:
-        text = _optional_text(row, "domain", item)
+        text = _optional_text(row, field, item)
         if isinstance(text, RowProblem):
             return text
         if text is not None:
@@ -215,12 +219,13 @@ def _email(row: int, value: Any) -> str | RowProblem:
 
 
 def parse_rows(rows: Iterable[Any], start: int = 1) -> tuple[list[DirectoryUser], list[RowProblem]]:
-    """Turn canonical rows {email, displayName, domain} into DirectoryUsers, and every bad value into a RowProblem.
+    """Turn canonical rows {email, displayName, domain, and teams when synced} into DirectoryUsers, and every bad
+    value into a RowProblem.
 
-    A row without a usable email is skipped; an unusable displayName or domain is ignored (the user keeps what
+    A row without a usable email is skipped; an unusable displayName, domain or team is ignored (the user keeps what
     OpenMetadata has for that field) while the row's other fields still apply. Values are stripped and
-    NFC-normalised (so a name typed with combining accents compares equal to the composed one). Keys other than
-    the three are ignored. Row numbers are 1-based positions in the directory's answer (`start` is the number of
+    NFC-normalised (so a name typed with combining accents compares equal to the composed one). Other keys are
+    ignored. Row numbers are 1-based positions in the directory's answer (`start` is the number of
     a page's first row), so that an operator can find the row.
     """
     users: list[DirectoryUser] = []
@@ -234,8 +239,9 @@ def parse_rows(rows: Iterable[Any], start: int = 1) -> tuple[list[DirectoryUser]
             problems.append(email)
             continue
         display_name = _optional_text(row, "displayName", item.get("displayName"))
-        domains = _domain_values(row, item.get("domain"))
-        for value in (display_name, domains):
+        domains = _values(row, "domain", item.get("domain"))
+        teams = _values(row, "teams", item["teams"]) if "teams" in item else None
+        for value in (display_name, domains, teams):
             if isinstance(value, RowProblem):
                 problems.append(value)
         users.append(
@@ -244,6 +250,7 @@ def parse_rows(rows: Iterable[Any], start: int = 1) -> tuple[list[DirectoryUser]
                 email=email,
                 display_name=display_name if isinstance(display_name, str) else None,
                 domains=domains if isinstance(domains, tuple) else None,
+                teams=teams if isinstance(teams, tuple) else None,
             )
         )
     return users, problems
@@ -254,24 +261,30 @@ class DirectoryUsers(Sequence[DirectoryUser]):
     and turned into a DirectoryUser when read.
 
     `strings` shares equal texts (emails, display names) with whoever else fills the same table: the catalog's
-    snapshot holds the same values (benchmarks/RESULTS-1M.md); domain values are held once per distinct set."""
+    snapshot holds the same values (benchmarks/RESULTS-1M.md); domain and team values are held once per distinct
+    set. The teams column exists only when `teams` is true (teams synced), so that the default run holds nothing
+    more."""
 
-    def __init__(self, strings: dict[str, str] | None = None) -> None:
+    def __init__(self, strings: dict[str, str] | None = None, teams: bool = False) -> None:
         self._rows = array("L")
         self._emails: list[str] = []
         self._display_names: list[str | None] = []
         self._domains: list[tuple[str, ...] | None] = []
-        self._shared_domains: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self._teams: list[tuple[str, ...] | None] | None = [] if teams else None
+        self._shared_values: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._strings = {} if strings is None else strings
 
     def append(self, user: DirectoryUser) -> None:
         strings = self._strings
+        shared = self._shared_values
         self._rows.append(user.row)
         self._emails.append(strings.setdefault(user.email, user.email))
         name = user.display_name
         self._display_names.append(None if name is None else strings.setdefault(name, name))
         domains = user.domains
-        self._domains.append(None if domains is None else self._shared_domains.setdefault(domains, domains))
+        self._domains.append(None if domains is None else shared.setdefault(domains, domains))
+        if self._teams is not None:
+            self._teams.append(None if user.teams is None else shared.setdefault(user.teams, user.teams))
 
     def release_strings(self) -> None:
         """Drop the reference to the shared table once filled, so that it is freed when the reads are done."""
@@ -282,9 +295,13 @@ class DirectoryUsers(Sequence[DirectoryUser]):
         """The users' emails, in order, without building their records."""
         return self._emails
 
-    def columns(self) -> Iterator[tuple[int, str, str | None, tuple[str, ...] | None]]:
-        """(row, email, display_name, domains) per user, in order, without building their records."""
-        return zip(self._rows, self._emails, self._display_names, self._domains, strict=True)
+    def columns(
+        self,
+    ) -> Iterator[tuple[int, str, str | None, tuple[str, ...] | None, tuple[str, ...] | None]]:
+        """(row, email, display_name, domains, teams) per user, in order, without building their records."""
+        if self._teams is None:
+            return zip(self._rows, self._emails, self._display_names, self._domains, repeat(None))
+        return zip(self._rows, self._emails, self._display_names, self._domains, self._teams, strict=True)
 
     @overload
     def __getitem__(self, index: int) -> DirectoryUser: ...
@@ -295,7 +312,10 @@ class DirectoryUsers(Sequence[DirectoryUser]):
     def __getitem__(self, index: int | slice) -> DirectoryUser | list[DirectoryUser]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        return DirectoryUser(self._rows[index], self._emails[index], self._display_names[index], self._domains[index])
+        teams = None if self._teams is None else self._teams[index]
+        return DirectoryUser(
+            self._rows[index], self._emails[index], self._display_names[index], self._domains[index], teams
+        )
 
     def __iter__(self) -> Iterator[DirectoryUser]:
         return (DirectoryUser(*columns) for columns in self.columns())
@@ -305,8 +325,9 @@ class DirectoryUsers(Sequence[DirectoryUser]):
 
     @classmethod
     def of(cls, users: Iterable[DirectoryUser]) -> DirectoryUsers:
-        held = cls()
-        for user in users:
+        listed = list(users)
+        held = cls(teams=any(user.teams is not None for user in listed))
+        for user in listed:
             held.append(user)
         return held
 
@@ -338,6 +359,7 @@ class DirectoryClient:
         self._plan = settings.query_plan
         paths = self._plan.field_paths
         self._pluckers = tuple(plucker(paths[option]) for option in ("emailField", "displayNameField", "domainField"))
+        self._team_plucker = plucker(paths["teamField"]) if "teamField" in paths else None
         self._url = str(settings.graphql_endpoint)
         self._session = build_session(
             max_retries=settings.max_retries,
@@ -528,17 +550,22 @@ class DirectoryClient:
             previous = page
 
     def _canonical(self, node: Any) -> Any:
-        """A raw user object as the row parse_rows reads: {email, displayName, domain} by the field paths."""
+        """A raw user object as the row parse_rows reads: {email, displayName, domain, teams} by the field paths,
+        `teams` only when synced."""
         if not isinstance(node, dict):
             return node
         email, display_name, domain = self._pluckers
-        return {"email": email(node), "displayName": display_name(node), "domain": domain(node)}
+        row = {"email": email(node), "displayName": display_name(node), "domain": domain(node)}
+        if self._team_plucker is not None:
+            row["teams"] = self._team_plucker(node)
+        return row
 
     def read_users(self, strings: dict[str, str] | None = None) -> DirectoryRead:
         """Every user of the directory, parsed page by page so that only one raw page is held at a time.
 
         `strings` is the table of texts shared with the catalog's snapshot (see DirectoryUsers)."""
-        read = DirectoryRead(users=DirectoryUsers(strings), problems=[], rows=0, filtered=set())
+        teams = self._team_plucker is not None
+        read = DirectoryRead(users=DirectoryUsers(strings, teams=teams), problems=[], rows=0, filtered=set())
         for page in self._pages():
             # rowFilter reads the user objects as the query returns them, so it is decided before extraction.
             read.filtered |= rows_outside(page, self._settings.row_filter, start=read.rows + 1)

@@ -17,6 +17,16 @@ Rules (docs/design.md, "Rules of the plan", states them for operators):
   reported, never changed;
 - OpenMetadata users whose emails are the same once case is ignored (`Ann@x.org` and `ann@x.org`, two accounts)
   are reported and none of them is changed: the directory cannot say which one it means.
+- teams (only when `fields` names `teams`): each directory team value is translated by `teamMapping` (keys
+  case-insensitive) and must name a team (an FQN, or a name that is unique, case-insensitively) of type Group, the
+  only type that may hold users (docs/openmetadata-notes.md, "Teams and membership": older servers accept a
+  Department and leave a stuck member, so the plan checks the type itself); in `replace` mode it must also be under
+  `managedTeamsParent` (at any depth). A value that is unknown, ambiguous, not a Group or (in `replace` mode) out of
+  scope leaves that user's teams alone, with a warning; with `createMissingTeams` an unknown value is planned as a
+  new Group under the parent instead. Then in `add` mode the directory's teams are added to the user's; in `replace`
+  mode the user's teams under the parent become exactly the directory's, and teams outside it are kept whatever the
+  directory says (a team made by hand keeps its members). Organization, everyone's default team, is never written.
+  With `allowClear` in `replace` mode an empty value removes the user's managed teams;
 - a protected user is never changed: the account the sync runs as, admins (`isAdmin`, unless `protectAdmins` is
   off) and the users `protectedUsers` names (by name or email, case-insensitively). The change the directory asks
   for is planned as for anyone, then held back in `Plan.protected` with the reason, for the report
@@ -31,7 +41,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from connector.catalog import Ambiguous, CatalogSnapshot, CatalogUser, Domain, DomainIndex
+from connector.catalog import (
+    GROUP,
+    ORGANIZATION,
+    Ambiguous,
+    CatalogSnapshot,
+    CatalogUser,
+    Domain,
+    DomainIndex,
+    Team,
+    TeamIndex,
+)
 from connector.directory import DirectoryUser, DirectoryUsers
 from connector.settings import SyncField, UserUpdaterSettings
 
@@ -40,12 +60,15 @@ from connector.settings import SyncField, UserUpdaterSettings
 class UserChange:
     """The writes for one user: a target value per field to change, None for a field left alone.
 
-    `clear_display_name` removes the user's displayName (only with `allowClear`)."""
+    `clear_display_name` removes the user's displayName (only with `allowClear`). `teams` is the user's whole list
+    of teams to write (Organization never in it); a team with an empty id is one the run creates first
+    (`createMissingTeams`)."""
 
     user: CatalogUser
     display_name: str | None = None
     domains: tuple[Domain, ...] | None = None
     clear_display_name: bool = False
+    teams: tuple[Team, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +82,10 @@ class PlanRules:
     protect_admins: bool = True
     protected_users: frozenset[str] = frozenset()
     principal: str | None = None
+    team_mapping: Mapping[str, str] = field(default_factory=dict)
+    team_mode: Literal["add", "replace"] = "add"
+    managed_teams_parent: str | None = None
+    create_missing_teams: bool = False
 
     @classmethod
     def from_settings(cls, settings: UserUpdaterSettings, principal: str | None = None) -> PlanRules:
@@ -71,6 +98,10 @@ class PlanRules:
             protect_admins=settings.protect_admins,
             protected_users=settings.protected_users,
             principal=principal,
+            team_mapping=settings.team_mapping,
+            team_mode=settings.team_mode,
+            managed_teams_parent=settings.managed_teams_parent,
+            create_missing_teams=settings.create_missing_teams,
         )
 
     def in_scope(self, email: str) -> bool:
@@ -120,6 +151,9 @@ class Plan:
     filtered: list[tuple[DirectoryUser, str]] = field(default_factory=list)
     unlisted: list[CatalogUser] = field(default_factory=list)
     shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
+    team_problems: dict[str, str] = field(default_factory=dict)
+    team_problem_counts: Counter[str] = field(default_factory=Counter)
+    new_teams: list[Team] = field(default_factory=list)
 
     @property
     def matched(self) -> int:
@@ -128,6 +162,42 @@ class Plan:
     @property
     def skipped_for_domain(self) -> int:
         return sum(self.unknown_domains.values()) + sum(self.ambiguous_counts.values())
+
+    @property
+    def skipped_for_team(self) -> int:
+        """Users whose teams are left alone because a directory value could not be used."""
+        return sum(1 for skipped in self.skipped if skipped.field is SyncField.TEAMS)
+
+
+class TeamScopeError(Exception):
+    """`managedTeamsParent` names no team the sync may manage; nothing may be planned or written."""
+
+
+@dataclass(frozen=True, slots=True)
+class TeamScope:
+    """What the team rules need from the catalog, computed once per plan: the managed parent and the ids under it
+    (empty without a parent), and Organization's id (never written)."""
+
+    parent: Team | None
+    managed: frozenset[str]
+    organization_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, teams: TeamIndex, rules: PlanRules) -> TeamScope:
+        organization_ids = frozenset(t.id for t in teams.by_id.values() if t.team_type == ORGANIZATION)
+        if rules.managed_teams_parent is None:
+            return cls(None, frozenset(), organization_ids)
+        parent = teams.resolve(rules.managed_teams_parent)
+        if not isinstance(parent, Team):
+            what = "names several teams; use its FQN" if isinstance(parent, Ambiguous) else "names no team"
+            raise TeamScopeError(f"managedTeamsParent {rules.managed_teams_parent!r} {what}. Nothing was written.")
+        if parent.team_type in (GROUP, ORGANIZATION):
+            raise TeamScopeError(
+                f"managedTeamsParent {parent.name!r} is a team of type {parent.team_type}: a Group holds no teams, "
+                "and under Organization every team would be managed; name a Department, Division or BusinessUnit. "
+                "Nothing was written."
+            )
+        return cls(parent, teams.below(parent.id), organization_ids)
 
 
 class SafetyLimitError(Exception):
@@ -196,7 +266,11 @@ def _domain_key(domains: tuple[str, ...] | None) -> frozenset[str]:
 
 
 def _agree(first: DirectoryUser, other: DirectoryUser) -> bool:
-    return first.display_name == other.display_name and _domain_key(first.domains) == _domain_key(other.domains)
+    return (
+        first.display_name == other.display_name
+        and _domain_key(first.domains) == _domain_key(other.domains)
+        and _domain_key(first.teams) == _domain_key(other.teams)
+    )
 
 
 def _resolve_domains(
@@ -220,6 +294,88 @@ def _resolve_domains(
     return "; ".join(reasons) if reasons else tuple(resolved.values())
 
 
+def _team_problem(team: Team | Ambiguous[Team] | None, value: str, rules: PlanRules, scope: TeamScope) -> str | None:
+    """Why a (mapped) directory team value cannot be used, or None."""
+    if team is None:
+        return f"team {value!r} has no team in OpenMetadata"
+    if isinstance(team, Ambiguous):
+        return f"team {value!r} names {len(team.candidates)} teams; use the fully qualified name"
+    if team.team_type != GROUP:
+        return f"team {value!r} is of type {team.team_type}; only teams of type Group hold users"
+    # A team to create (no id yet) goes under the parent.
+    if rules.team_mode == "replace" and scope.parent is not None and team.id and team.id not in scope.managed:
+        return f"team {value!r} is not under managedTeamsParent {scope.parent.name!r}"
+    return None
+
+
+def _resolve_teams(
+    values: tuple[str, ...], rules: PlanRules, snapshot: CatalogSnapshot, scope: TeamScope, plan: Plan
+) -> tuple[Team, ...] | str:
+    """The teams the (mapped) directory values name, new ones planned when `createMissingTeams` allows, or why not
+    (also counted on the plan)."""
+    resolved: dict[str, Team] = {}
+    reasons: list[str] = []
+    for raw in values:
+        value = rules.team_mapping.get(raw.strip().lower(), raw)
+        team = snapshot.teams.resolve(value)
+        if team is None and rules.create_missing_teams and scope.parent is not None:
+            team = next((t for t in plan.new_teams if t.name.lower() == value.strip().lower()), None)
+            if team is None:
+                team = Team(
+                    id="", name=value.strip(), fqn=value.strip(), team_type=GROUP, parent_ids=(scope.parent.id,)
+                )
+                plan.new_teams.append(team)
+        problem = _team_problem(team, value, rules, scope)
+        if problem is not None:
+            plan.team_problems[value] = problem
+            plan.team_problem_counts[value] += 1
+            reasons.append(problem)
+        elif isinstance(team, Team):
+            resolved.setdefault(team.id or team.name.lower(), team)
+    return "; ".join(reasons) if reasons else tuple(resolved.values())
+
+
+def _plan_teams(
+    row: int,
+    teams: tuple[str, ...] | None,
+    user: CatalogUser,
+    *,
+    snapshot: CatalogSnapshot,
+    scope: TeamScope,
+    rules: PlanRules,
+    unreadable: frozenset[tuple[int, str]],
+    plan: Plan,
+) -> tuple[Team, ...] | None:
+    """The user's whole new list of teams, or None when it stays as it is."""
+    current = tuple(
+        snapshot.teams.by_id.get(team_id) or Team(team_id, team_id, team_id, "")
+        for team_id in user.team_ids
+        if team_id not in scope.organization_ids
+    )
+    current_ids = {team.id for team in current}
+    replace_mode = rules.team_mode == "replace"
+    if teams is None:
+        if not (rules.allow_clear and replace_mode and (row, "teams") not in unreadable):
+            return None
+        wanted: tuple[Team, ...] = ()
+    else:
+        resolved = _resolve_teams(teams, rules, snapshot, scope, plan)
+        if isinstance(resolved, str):
+            plan.skipped.append(SkippedField(user, SyncField.TEAMS, teams, resolved))
+            return None
+        wanted = resolved
+    wanted_ids = {team.id for team in wanted}
+    if replace_mode:
+        # Teams outside the managed scope are kept whatever the directory says.
+        kept = tuple(team for team in current if team.id not in scope.managed or team.id in wanted_ids)
+    else:
+        kept = current
+    target = kept + tuple(team for team in wanted if not team.id or team.id not in current_ids)
+    if {team.id for team in target} == current_ids and all(team.id for team in target):
+        return None
+    return target
+
+
 def _own_domains(user: CatalogUser, index: DomainIndex) -> tuple[Domain, ...]:
     return tuple(index.by_id.get(domain_id) or Domain(domain_id, domain_id, domain_id) for domain_id in user.domain_ids)
 
@@ -241,9 +397,9 @@ def _deduplicate(
     row lists, selected or not: a directory lists nearly everyone once, so only these rows are looked at twice."""
     rows: dict[str, list[DirectoryUser]] = {}
     if repeated:
-        for row, email, display_name, domains in users.columns():
+        for row, email, display_name, domains, teams in users.columns():
             if email in repeated and _outside(email, row, rules, filtered_rows) is None:
-                rows.setdefault(email, []).append(DirectoryUser(row, email, display_name, domains))
+                rows.setdefault(email, []).append(DirectoryUser(row, email, display_name, domains, teams))
     kept: dict[str, int] = {}
     for email, same in rows.items():
         if len(same) == 1:
@@ -261,11 +417,13 @@ def _plan_user(
     row: int,
     display_name: str | None,
     domains: tuple[str, ...] | None,
+    teams: tuple[str, ...] | None,
     user: CatalogUser,
     *,
     snapshot: CatalogSnapshot,
     fields: frozenset[SyncField],
     rules: PlanRules,
+    scope: TeamScope,
     unreadable: frozenset[tuple[int, str]],
     plan: Plan,
 ) -> UserChange | None:
@@ -291,10 +449,19 @@ def _plan_user(
                     new_domains = resolved
         elif rules.allow_clear and rules.domain_mode == "replace" and own_ids and (row, "domain") not in unreadable:
             new_domains = ()
-    if new_display_name is None and new_domains is None and not clear_display_name:
+    new_teams = None
+    if SyncField.TEAMS in fields:
+        new_teams = _plan_teams(
+            row, teams, user, snapshot=snapshot, scope=scope, rules=rules, unreadable=unreadable, plan=plan
+        )
+    if new_display_name is None and new_domains is None and new_teams is None and not clear_display_name:
         return None
     return UserChange(
-        user=user, display_name=new_display_name, domains=new_domains, clear_display_name=clear_display_name
+        user=user,
+        display_name=new_display_name,
+        domains=new_domains,
+        clear_display_name=clear_display_name,
+        teams=new_teams,
     )
 
 
@@ -311,9 +478,13 @@ def build_plan(
 
     `filtered_rows` are the directory rows (1-based) outside `rowFilter`; `unreadable` names (row, field) pairs
     whose value the directory sent but that could not be read, so that `allowClear` never clears from them.
+    TeamScopeError when teams are synced and `managedTeamsParent` names no team that may be a parent.
     """
     users = directory if isinstance(directory, DirectoryUsers) else DirectoryUsers.of(directory)
     plan = Plan()
+    scope = (
+        TeamScope.of(snapshot.teams, rules) if SyncField.TEAMS in fields else TeamScope(None, frozenset(), frozenset())
+    )
     listed: set[str] = set()
     repeated: set[str] = set()
     for email in users.emails:
@@ -323,26 +494,28 @@ def build_plan(
             listed.add(email)
     kept = _deduplicate(users, repeated, rules, filtered_rows, plan)
     # One pass over the directory's columns; a DirectoryUser is built only for a row the plan keeps.
-    for row, email, display_name, domains in users.columns():
+    for row, email, display_name, domains, teams in users.columns():
         reason = _outside(email, row, rules, filtered_rows)
         if reason is not None:
-            plan.filtered.append((DirectoryUser(row, email, display_name, domains), reason))
+            plan.filtered.append((DirectoryUser(row, email, display_name, domains, teams), reason))
             continue
         if kept and kept.get(email, row) != row:
             continue
         user = snapshot.users_by_email.get(email)
         if user is None:
             if email not in snapshot.shared_emails:
-                plan.not_found.append(DirectoryUser(row, email, display_name, domains))
+                plan.not_found.append(DirectoryUser(row, email, display_name, domains, teams))
             continue
         change = _plan_user(
             row,
             display_name,
             domains,
+            teams,
             user,
             snapshot=snapshot,
             fields=fields,
             rules=rules,
+            scope=scope,
             unreadable=unreadable,
             plan=plan,
         )
@@ -352,6 +525,9 @@ def build_plan(
             plan.changes.append(change)
     plan.shared_emails = {email: users for email, users in snapshot.shared_emails.items() if rules.in_scope(email)}
     plan.changes, plan.protected = hold_back_protected(plan.changes, rules)
+    # Only the new teams that a change to write puts someone into are created.
+    needed = {team.name for change in plan.changes for team in change.teams or () if not team.id}
+    plan.new_teams = [team for team in plan.new_teams if team.name in needed]
     plan.unlisted = sorted(
         (
             snapshot.users_by_email[email]

@@ -33,6 +33,7 @@ class SyncField(str, Enum):
 
     DISPLAY_NAME = "displayName"
     DOMAINS = "domains"
+    TEAMS = "teams"
 
 
 class SettingsError(ValueError):
@@ -74,6 +75,22 @@ def _json_object(value: Any, what: str) -> Any:
     if not isinstance(parsed, dict):
         raise ValueError(f"must be a JSON object of {what}")
     return parsed
+
+
+def _value_mapping(value: Any, what: str) -> Any:
+    """A `domainMapping`/`teamMapping` JSON object with its keys folded for case-insensitive matching."""
+    parsed = _json_object(value, f"directory values to {what} names")
+    if not isinstance(parsed, dict):
+        return parsed
+    mapping: dict[str, str] = {}
+    for key, target in parsed.items():
+        if not isinstance(target, str) or not target.strip():
+            raise ValueError(f"the {what} for {key!r} must be a non-empty string")
+        folded = str(key).strip().lower()
+        if mapping.get(folded, target.strip()) != target.strip():
+            raise ValueError(f"{key!r} is mapped twice (keys match case-insensitively)")
+        mapping[folded] = target.strip()
+    return mapping
 
 
 def _dotted(path: str) -> tuple[str, ...]:
@@ -184,8 +201,9 @@ class UserUpdaterSettings(BaseModel):
     fields: Annotated[
         frozenset[SyncField],
         Field(
-            description="Which user fields to sync, comma-separated: `displayName`, `domains`. `domains` alone "
-            "works with a bot token (bots may not edit display names)."
+            description="Which user fields to sync, comma-separated: `displayName`, `domains`, `teams`. `domains` "
+            "alone works with a bot token (bots may not edit display names). `teams` is off unless named "
+            "(docs/recipes.md, 'Department teams from the directory')."
         ),
     ] = frozenset({SyncField.DISPLAY_NAME, SyncField.DOMAINS})
     page_size: Annotated[
@@ -344,6 +362,44 @@ class UserUpdaterSettings(BaseModel):
             "directory's. `add`: the directory's domains are added, the user's other own domains kept."
         ),
     ] = "replace"
+    team_field: Annotated[
+        str,
+        Field(
+            min_length=1,
+            description="Dotted path of the teams in each user object, read when `fields` names `teams`, e.g. "
+            "`department.name` or `groups.name`; one value or a list.",
+        ),
+    ] = "teams"
+    team_mapping: Annotated[
+        dict[str, str],
+        Field(
+            description="JSON object from directory team values to team names, e.g. "
+            """`'{"ENG-DP": "Data Platform"}'`. Keys match case-insensitively; values not in it are used as they """
+            "are. A value names a team by its name or FQN, case-insensitively."
+        ),
+    ] = Field(default_factory=dict)
+    team_mode: Annotated[
+        Literal["add", "replace"],
+        Field(
+            description="`add`: the directory's teams are added, the user's other teams kept. `replace`: the "
+            "user's teams under `managedTeamsParent` become exactly the directory's; teams outside it are never "
+            "touched."
+        ),
+    ] = "add"
+    managed_teams_parent: Annotated[
+        str | None,
+        Field(
+            description="Name of the team under which (at any depth) the sync manages memberships; required with "
+            "`teamMode: replace` and `createMissingTeams`. Only memberships of teams under it are ever removed."
+        ),
+    ] = None
+    create_missing_teams: Annotated[
+        bool,
+        Field(
+            description="Create a team the directory names that OpenMetadata does not have, of type Group, under "
+            "`managedTeamsParent` (needs Create on team)."
+        ),
+    ] = False
     email_pattern: Annotated[
         re.Pattern[str] | None,
         Field(
@@ -393,18 +449,28 @@ class UserUpdaterSettings(BaseModel):
     @field_validator("domain_mapping", mode="before")
     @classmethod
     def _parse_domain_mapping(cls, value: Any) -> Any:
-        parsed = _json_object(value, "directory values to domain names")
-        if not isinstance(parsed, dict):
-            return parsed
-        mapping: dict[str, str] = {}
-        for key, target in parsed.items():
-            if not isinstance(target, str) or not target.strip():
-                raise ValueError(f"the domain for {key!r} must be a non-empty string")
-            folded = str(key).strip().lower()
-            if mapping.get(folded, target.strip()) != target.strip():
-                raise ValueError(f"{key!r} is mapped twice (keys match case-insensitively)")
-            mapping[folded] = target.strip()
-        return mapping
+        return _value_mapping(value, "domain")
+
+    @field_validator("team_mapping", mode="before")
+    @classmethod
+    def _parse_team_mapping(cls, value: Any) -> Any:
+        return _value_mapping(value, "team")
+
+    @field_validator("managed_teams_parent", mode="before")
+    @classmethod
+    def _blank_parent(cls, value: Any) -> Any:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _teams_scope(self) -> UserUpdaterSettings:
+        if self.managed_teams_parent is None:
+            if self.team_mode == "replace":
+                raise ValueError(
+                    "'teamMode' replace needs 'managedTeamsParent': only memberships of teams under it are removed"
+                )
+            if self.create_missing_teams:
+                raise ValueError("'createMissingTeams' needs 'managedTeamsParent', the team to create them under")
+        return self
 
     @field_validator("email_pattern", mode="before")
     @classmethod
@@ -483,7 +549,7 @@ class UserUpdaterSettings(BaseModel):
         if unknown:
             raise ValueError(f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(sorted(known))}")
         if not names:
-            raise ValueError("must name at least one of displayName, domains")
+            raise ValueError("must name at least one of displayName, domains, teams")
         return frozenset(SyncField(name) for name in names)
 
     @field_validator("graphql_ca_bundle", "apply_plan")
@@ -550,14 +616,18 @@ class UserUpdaterSettings(BaseModel):
         paging = self.graphql_paging
         default_size, default_start = PAGING_VARIABLES.get(paging, (None, None))
         users_path = self.graphql_users_path or ("usersConnection" if paging == "relay" else "users")
+        field_paths = {
+            "emailField": _dotted(self.email_field),
+            "displayNameField": _dotted(self.display_name_field),
+            "domainField": _dotted(self.domain_field),
+        }
+        if SyncField.TEAMS in self.fields:
+            # Read only when synced, so that a query without a teams field keeps working.
+            field_paths["teamField"] = _dotted(self.team_field)
         return QueryPlan(
             paging=paging,
             users_path=_dotted(users_path),
-            field_paths={
-                "emailField": _dotted(self.email_field),
-                "displayNameField": _dotted(self.display_name_field),
-                "domainField": _dotted(self.domain_field),
-            },
+            field_paths=field_paths,
             page_size_variable=self.graphql_page_size_variable or default_size,
             page_start_variable=self.graphql_page_start_variable or default_start,
             variables=self.graphql_variables,

@@ -23,6 +23,7 @@ def fields(user: CatalogUser) -> UserFields:
         user.version,
         user.listed_domain_ids,
         user.is_admin,
+        user.team_ids,
     )
 
 
@@ -78,7 +79,7 @@ def test_directory_users_give_back_what_was_appended() -> None:
     assert held[-1] == rows[-1]
     assert held[1:] == rows[1:]
     assert list(held.emails) == ["a@x.org", "b@x.org", "c@x.org"]
-    assert list(held.columns())[2] == (4, "c@x.org", "Carol", ("Finance", "Sales"))
+    assert list(held.columns())[2] == (4, "c@x.org", "Carol", ("Finance", "Sales"), None)
 
 
 def test_the_two_reads_hold_each_equal_text_once() -> None:
@@ -129,7 +130,7 @@ def test_a_person_costs_what_the_benchmark_accounts_for() -> None:
             domain_ids = (copy("d-fin"),)
             name = f"person.{index}"
             email = copy(emails[index])
-            catalog.add(email, (ids[index], name, email, copy(names[index]), domain_ids, 0.1, domain_ids, False))
+            catalog.add(email, (ids[index], name, email, copy(names[index]), domain_ids, 0.1, domain_ids, False, ()))
         directory.release_strings()
         catalog.release_strings()
         return directory, catalog

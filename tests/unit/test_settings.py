@@ -156,7 +156,7 @@ def test_unknown_key_is_named() -> None:
         ("pageSize", "0", "'pageSize'"),
         ("graphqlEndpoint", "not a url", "'graphqlEndpoint'"),
         ("graphqlPaging", "cursor", "'graphqlPaging'"),
-        ("fields", "displayName,teams", "unknown field\\(s\\) teams"),
+        ("fields", "displayName,owners", "unknown field\\(s\\) owners"),
         ("fields", " , ", "at least one"),
         ("graphqlHeaders", "{not json", "'graphqlHeaders'"),
         ("graphqlHeaders", '{"X-Retries": 3}', "values are strings"),
