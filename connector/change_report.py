@@ -1,13 +1,17 @@
 """The change report an auditor reads (`reportPath`): one row per user and field, for dry and real runs.
 
-Columns: email, user (the OpenMetadata user's name), field, old_value, new_value, action, reason. Domains are
-listed by FQN. Actions:
+Columns: email, user (the OpenMetadata user's name), field, old_value, new_value, action, reason. Domains and
+teams are listed by FQN (a team the run creates by its name). Actions:
 
+- `create`: dry run; a team a real run would create (`createMissingTeams`; field `team`, old_value the parent, new_value
+  the team's name). Nothing was written.
+- `created`: the team was created (a `failed` row when it was not).
 - `update`: dry run; the change a real run would write. Nothing was written.
 - `updated`: written, and OpenMetadata answered with the new value.
 - `failed`: the write failed; the reason is OpenMetadata's answer.
 - `conflict`: `applyPlan` only; the user changed in OpenMetadata since the plan was made (or is gone). Not written.
-- `skipped`: the directory asks for something the rules do not allow: an unknown or ambiguous domain, rows for
+- `skipped`: the directory asks for something the rules do not allow: an unknown or ambiguous domain or team, a
+  team that may not hold users or (in `replace` mode) is outside the managed scope, rows for
   the same email that disagree, no OpenMetadata user with this email, or several (emails equal once case is
   ignored). Not written.
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
@@ -28,9 +32,9 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
-from connector.catalog import DomainIndex
+from connector.catalog import DomainIndex, TeamIndex
 from connector.plan import Plan, ProtectedChange
-from connector.plan_file import DomainRef, PlannedUser, StaleChange, planned_user
+from connector.plan_file import DomainRef, PlannedUser, StaleChange, TeamRef, planned_user
 from connector.private_file import PrivateFile
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
@@ -39,6 +43,8 @@ Value = str | list[str] | None
 
 
 class Action(str, Enum):
+    CREATE = "create"
+    CREATED = "created"
     UPDATE = "update"
     UPDATED = "updated"
     FAILED = "failed"
@@ -59,7 +65,7 @@ class ReportRow:
     reason: str
 
 
-def _fqns(refs: list[DomainRef]) -> list[str]:
+def _fqns(refs: list[DomainRef] | list[TeamRef]) -> list[str]:
     return [ref.fqn for ref in refs]
 
 
@@ -81,7 +87,15 @@ def change_rows(planned: PlannedUser, action: Action, reason: str) -> list[Repor
     if planned.domains is not None:
         old, new = _fqns(planned.domains.old), _fqns(planned.domains.new)
         rows.append(ReportRow(planned.email, planned.name, "domains", old, new, action, reason))
+    if planned.teams is not None:
+        old, new = _fqns(planned.teams.old), _fqns(planned.teams.new)
+        rows.append(ReportRow(planned.email, planned.name, "teams", old, new, action, reason))
     return rows
+
+
+def team_rows(name: str, parent: str, action: Action, reason: str) -> list[ReportRow]:
+    """The row of a team the run creates (`createMissingTeams`): field `team`, its parent as the old value."""
+    return [ReportRow("", "", "team", parent, name, action, reason)]
 
 
 def stale_rows(stale: list[StaleChange]) -> Iterator[ReportRow]:
@@ -89,9 +103,11 @@ def stale_rows(stale: list[StaleChange]) -> Iterator[ReportRow]:
         yield from change_rows(change.planned, Action.CONFLICT, change.reason)
 
 
-def protected_rows(protected: list[ProtectedChange], domains: DomainIndex) -> Iterator[ReportRow]:
+def protected_rows(
+    protected: list[ProtectedChange], domains: DomainIndex, teams: TeamIndex | None = None
+) -> Iterator[ReportRow]:
     for held in protected:
-        yield from change_rows(planned_user(held.change, domains), Action.PROTECTED, held.reason)
+        yield from change_rows(planned_user(held.change, domains, teams), Action.PROTECTED, held.reason)
 
 
 def plan_rows(plan: Plan) -> Iterator[ReportRow]:

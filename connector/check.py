@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
-from connector.catalog import DomainIndex, load_snapshot
+from connector.catalog import DomainIndex, TeamIndex, load_snapshot
 from connector.directory import DirectoryClient, DirectoryUser
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import REMEDY, Principal, field_access, operation_problems, operations_needed, whoami
@@ -47,9 +47,9 @@ def stops_later_steps(step: Step, steps: list[Step]) -> bool:
     return any(step.name in other.needs for other in steps)
 
 
-def planned_changes(plan: Plan, domains: DomainIndex) -> list[str]:
+def planned_changes(plan: Plan, domains: DomainIndex, teams: TeamIndex | None = None) -> list[str]:
     """The first planned changes, one line each, for an operator deciding whether a stopped plan is right."""
-    lines = [describe_change(change, domains) for change in plan.changes[:PLANNED_CHANGES_SHOWN]]
+    lines = [describe_change(change, domains, teams) for change in plan.changes[:PLANNED_CHANGES_SHOWN]]
     if len(plan.changes) > PLANNED_CHANGES_SHOWN:
         lines.append(f"... and {len(plan.changes) - PLANNED_CHANGES_SHOWN} more")
     return lines
@@ -105,8 +105,10 @@ class ConnectionCheck:
 
     def permissions(self) -> str:
         principal = self._principal or whoami(self.api)
-        # Report both fields whatever `fields` says; only the fields to sync decide the outcome.
-        accesses = field_access(self.api, principal, frozenset(SyncField))
+        # Report displayName and domains whatever `fields` says (teams when synced); only the fields to sync decide
+        # the outcome.
+        reported = frozenset({SyncField.DISPLAY_NAME, SyncField.DOMAINS}) | self.settings.fields
+        accesses = field_access(self.api, principal, reported)
         lines = "; ".join(f"{a.field.value}: {'yes' if a.allowed else 'no'}, {a}" for a in accesses)
         denied = [a.field.value for a in accesses if a.field in self.settings.fields and not a.allowed]
         needs = operations_needed(self.settings)
@@ -130,7 +132,7 @@ class ConnectionCheck:
         )
 
     def plan(self) -> str:
-        snapshot = load_snapshot(self.api, self.settings.page_size)
+        snapshot = load_snapshot(self.api, self.settings.page_size, teams=SyncField.TEAMS in self.settings.fields)
         found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
         if self._users is None:
             raise RuntimeError("PlanSync runs after RunDirectoryQuery, whose users it plans from")
@@ -142,7 +144,8 @@ class ConnectionCheck:
             # The run's own check, so that a file that passes here is not stopped by the limit at run time.
             check_safety_limits(plan, SafetyLimits.from_settings(self.settings))
         except SafetyLimitError as exc:
-            shown = "".join(f"\n      planned: {line}" for line in planned_changes(plan, snapshot.domains))
+            lines = planned_changes(plan, snapshot.domains, snapshot.teams)
+            shown = "".join(f"\n      planned: {line}" for line in lines)
             raise CheckFailedError(f"{exc}{shown}") from None
         unknown = sorted(plan.unknown_domains)
         protected = sorted(held.change.user.name for held in plan.protected)
@@ -150,6 +153,8 @@ class ConnectionCheck:
             f"{found}; {plan.matched} directory users match by email, {len(plan.changes)} would change"
             + (f", {len(protected)} protected ({', '.join(protected)}) would not" if protected else "")
             + (f"; unknown domains: {', '.join(unknown)}" if unknown else "")
+            + (f"; teams left alone: {'; '.join(sorted(plan.team_problems.values()))}" if plan.team_problems else "")
+            + (f"; teams to create: {', '.join(t.name for t in plan.new_teams)}" if plan.new_teams else "")
         )
 
 

@@ -94,10 +94,14 @@ class FieldAccess:
     operation: str
     access: str
     decided_by: str
+    only_own_account: bool = False
 
     @property
     def allowed(self) -> bool:
-        return self.access in ALLOWED
+        """A `conditionalAllow` whose deciding rule is `isOwner()` alone is no permission: on a user, the owner is
+        the user itself (docs/openmetadata-notes.md, "Who may write what"), so it allows editing only the sync's own
+        account, which the sync never changes."""
+        return self.access in ALLOWED and not self.only_own_account
 
     def __str__(self) -> str:
         return f"{self.operation} '{self.access}' ({self.decided_by})"
@@ -116,7 +120,21 @@ class OperationNeed:
 
 def operations_needed(settings: UserUpdaterSettings) -> list[OperationNeed]:
     """The operations the settings' options need; none with every option off."""
-    return []
+    needs = []
+    if settings.create_missing_teams and SyncField.TEAMS in settings.fields:
+        needs.append(OperationNeed("team", "Create", "createMissingTeams"))
+    return needs
+
+
+def _only_isowner(entry: dict[str, Any]) -> bool:
+    """Whether the entry is a `conditionalAllow` decided by a rule whose condition is `isOwner()` and nothing else."""
+    rule = entry.get("rule")
+    condition = rule.get("condition") if isinstance(rule, dict) else None
+    return (
+        entry.get("access") == "conditionalAllow"
+        and isinstance(condition, str)
+        and condition.replace(" ", "") == "isOwner()"
+    )
 
 
 def _permissions(api: OpenMetadataApi, principal: Principal, resource: str) -> dict[str, dict[str, Any]]:
@@ -134,7 +152,9 @@ def field_access(api: OpenMetadataApi, principal: Principal, fields: frozenset[S
     for field in sorted(fields, key=lambda f: f.value):
         operation = edit_operation(field.value, entries)
         entry = entries.get(operation, {"access": "notAllow"})
-        result.append(FieldAccess(field, operation, entry.get("access", "notAllow"), _describe(entry)))
+        result.append(
+            FieldAccess(field, operation, entry.get("access", "notAllow"), _describe(entry), _only_isowner(entry))
+        )
     return result
 
 
@@ -162,9 +182,10 @@ def check_permissions(
     problems = []
     for access in field_access(api, principal, fields):
         if not access.allowed:
+            own = " only under isOwner(), which on a user allows editing the account itself" * access.only_own_account
             problems.append(
                 f"editing users' {access.field.value} needs {access.operation}, which OpenMetadata answers "
-                f"'{access.access}' for {principal} ({access.decided_by})"
+                f"'{access.access}'{own} for {principal} ({access.decided_by})"
             )
         elif access.access == "conditionalAllow":
             logger.warning(

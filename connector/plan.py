@@ -248,6 +248,16 @@ def check_safety_limits(plan: Plan, limits: SafetyLimits) -> None:
         )
 
 
+def teams_to_create(changes: Sequence[UserChange]) -> list[Team]:
+    """The teams without an id that the changes put users into, each once, in order of first use."""
+    found: dict[str, Team] = {}
+    for change in changes:
+        for team in change.teams or ():
+            if not team.id:
+                found.setdefault(team.name.lower(), team)
+    return list(found.values())
+
+
 def hold_back_protected(changes: list[UserChange], rules: PlanRules) -> tuple[list[UserChange], list[ProtectedChange]]:
     """The changes that may be written, and those of protected users, held back with the reason."""
     allowed: list[UserChange] = []
@@ -526,8 +536,7 @@ def build_plan(
     plan.shared_emails = {email: users for email, users in snapshot.shared_emails.items() if rules.in_scope(email)}
     plan.changes, plan.protected = hold_back_protected(plan.changes, rules)
     # Only the new teams that a change to write puts someone into are created.
-    needed = {team.name for change in plan.changes for team in change.teams or () if not team.id}
-    plan.new_teams = [team for team in plan.new_teams if team.name in needed]
+    plan.new_teams = teams_to_create(plan.changes)
     plan.unlisted = sorted(
         (
             snapshot.users_by_email[email]

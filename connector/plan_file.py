@@ -3,7 +3,7 @@
 A plan file is JSON and describes itself: format and version, when it was made, the directory it was read from
 (without credentials), the OpenMetadata server it was planned against, the fields and the options that shaped
 it, how many users it matched, and per user the id, name, email, the entity version as read, and each field's old
-and new value (domains by id and FQN). Applying a plan reads no directory.
+and new value (domains and teams by id and FQN; a team the run creates has no id). Applying a plan reads no directory.
 
 A plan is applied only when its bytes have the SHA-256 digest the operator names in `applyPlanDigest`, which the
 run that wrote it printed: the binding to what was reviewed comes from the operator's config, never from the file
@@ -25,7 +25,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from connector.catalog import CatalogSnapshot, CatalogUser, Domain, DomainIndex
+from connector.catalog import GROUP, CatalogSnapshot, CatalogUser, Domain, DomainIndex, Team, TeamIndex
 from connector.directory import parse_rows
 from connector.plan import Plan, UserChange
 from connector.private_file import PrivateFile
@@ -59,6 +59,18 @@ class DomainsChange(_Model):
     new: list[DomainRef]
 
 
+class TeamRef(_Model):
+    """`id` None: a team the run creates (`createMissingTeams`), under the plan's `managedTeamsParent`."""
+
+    id: str | None
+    fqn: str
+
+
+class TeamsChange(_Model):
+    old: list[TeamRef]
+    new: list[TeamRef]
+
+
 class PlannedUser(_Model):
     id: str
     name: str
@@ -66,6 +78,7 @@ class PlannedUser(_Model):
     version: float
     display_name: DisplayNameChange | None = None
     domains: DomainsChange | None = None
+    teams: TeamsChange | None = None
 
 
 class PlanOptions(_Model):
@@ -74,6 +87,10 @@ class PlanOptions(_Model):
     email_pattern: str | None
     row_filter: dict[str, list[str]]
     allow_clear: bool
+    team_mode: Literal["add", "replace"] = "add"
+    team_mapping: dict[str, str] = {}
+    managed_teams_parent: str | None = None
+    create_missing_teams: bool = False
 
 
 class PlanFile(_Model):
@@ -90,7 +107,7 @@ class PlanFile(_Model):
     changes: list[PlannedUser]
 
 
-def planned_user(change: UserChange, domains: DomainIndex) -> PlannedUser:
+def planned_user(change: UserChange, domains: DomainIndex, teams: TeamIndex | None = None) -> PlannedUser:
     user = change.user
     display_name = None
     if change.display_name is not None or change.clear_display_name:
@@ -101,6 +118,13 @@ def planned_user(change: UserChange, domains: DomainIndex) -> PlannedUser:
             old=[DomainRef(id=domain_id, fqn=domains.label(domain_id)) for domain_id in user.domain_ids],
             new=[DomainRef(id=domain.id, fqn=domain.fqn) for domain in change.domains],
         )
+    team_change = None
+    if change.teams is not None:
+        index = teams or TeamIndex()
+        team_change = TeamsChange(
+            old=[TeamRef(id=team_id, fqn=index.label(team_id)) for team_id in user.team_ids],
+            new=[TeamRef(id=team.id or None, fqn=team.fqn) for team in change.teams],
+        )
     return PlannedUser(
         id=user.id,
         name=user.name,
@@ -108,6 +132,7 @@ def planned_user(change: UserChange, domains: DomainIndex) -> PlannedUser:
         version=user.version,
         display_name=display_name,
         domains=domain_change,
+        teams=team_change,
     )
 
 
@@ -119,6 +144,7 @@ def new_plan_file(
     directory_endpoint: str,
     openmetadata_host: str,
     created_at: datetime,
+    teams: TeamIndex | None = None,
 ) -> PlanFile:
     return PlanFile(
         created_at=created_at,
@@ -131,9 +157,13 @@ def new_plan_file(
             email_pattern=settings.email_pattern.pattern if settings.email_pattern else None,
             row_filter={path: list(values) for path, values in settings.row_filter.items()},
             allow_clear=settings.allow_clear,
+            team_mode=settings.team_mode,
+            team_mapping=dict(settings.team_mapping),
+            managed_teams_parent=settings.managed_teams_parent,
+            create_missing_teams=settings.create_missing_teams,
         ),
         matched=plan.matched,
-        changes=[planned_user(change, domains) for change in plan.changes],
+        changes=[planned_user(change, domains, teams) for change in plan.changes],
     )
 
 
@@ -177,9 +207,13 @@ def load(path: Path, expected_digest: str) -> PlanFile:
 def _user_problems(planned: PlannedUser, plan_file: PlanFile) -> list[str]:
     """Why a planned user's change is not one a run of this connector could have planned, or nothing."""
     problems = []
-    display_name, domains = planned.display_name, planned.domains
-    if display_name is None and domains is None:
+    display_name, domains, teams = planned.display_name, planned.domains, planned.teams
+    if display_name is None and domains is None and teams is None:
         problems.append("changes no field")
+    if teams is not None and SyncField.TEAMS not in plan_file.fields:
+        problems.append("changes teams, which the plan's fields leave out")
+    if teams is not None and any(ref.id is None for ref in teams.new) and not plan_file.options.create_missing_teams:
+        problems.append("creates a team, and the plan was made without createMissingTeams")
     if display_name is not None and SyncField.DISPLAY_NAME not in plan_file.fields:
         problems.append("changes displayName, which the plan's fields leave out")
     if domains is not None and SyncField.DOMAINS not in plan_file.fields:
@@ -188,7 +222,13 @@ def _user_problems(planned: PlannedUser, plan_file: PlanFile) -> list[str]:
     if clears and not plan_file.options.allow_clear:
         problems.append("clears a value, and the plan was made without allowClear")
     new_fqns = [ref.fqn for ref in domains.new] if domains is not None else []
-    row = {"email": planned.email, "displayName": display_name.new if display_name else None, "domain": new_fqns}
+    new_teams = [ref.fqn for ref in teams.new] if teams is not None else []
+    row = {
+        "email": planned.email,
+        "displayName": display_name.new if display_name else None,
+        "domain": new_fqns,
+        "teams": new_teams,
+    }
     # The directory's own row checks, so that a plan carries nothing a directory row could not.
     users, row_problems = parse_rows([row])
     # A row problem's reason ends in what the directory read does with the row ("; ignored"): not shown here.
@@ -201,6 +241,8 @@ def _user_problems(planned: PlannedUser, plan_file: PlanFile) -> list[str]:
             problems.append("displayName is not in the form a directory value is read into")
         if tuple(new_fqns) != (parsed.domains or ()):
             problems.append("domains are not in the form directory values are read into")
+        if tuple(new_teams) != (parsed.teams or ()):
+            problems.append("teams are not in the form directory values are read into")
     return problems
 
 
@@ -248,7 +290,31 @@ class StaleChange:
     reason: str
 
 
-def _change_from(planned: PlannedUser, user: CatalogUser | None, domains: DomainIndex) -> UserChange | str:
+def _teams_from(planned: TeamsChange, teams: TeamIndex, parent: str | None) -> tuple[Team, ...] | str:
+    """The plan's teams as the catalog holds them now (a team to create stays one, unless it exists by now), or why
+    the change no longer applies."""
+    found: list[Team] = []
+    for ref in planned.new:
+        if ref.id is None:
+            existing = teams.resolve(ref.fqn)
+            if isinstance(existing, Team):
+                return f"team {ref.fqn} was to be created, and exists in OpenMetadata now; not written"
+            parent_team = teams.resolve(parent or "")
+            if not isinstance(parent_team, Team):
+                return f"managedTeamsParent {parent!r}, the parent of the new team {ref.fqn}, is gone; not written"
+            found.append(Team("", ref.fqn, ref.fqn, GROUP, (parent_team.id,)))
+        elif ref.id not in teams.by_id:
+            return f"team {ref.fqn} no longer in OpenMetadata; not written"
+        elif teams.by_id[ref.id].fqn.lower() != ref.fqn.lower():
+            return f"team {ref.fqn} renamed in OpenMetadata (now {teams.by_id[ref.id].fqn}) since the plan was made"
+        else:
+            found.append(teams.by_id[ref.id])
+    return tuple(found)
+
+
+def _change_from(
+    planned: PlannedUser, user: CatalogUser | None, snapshot: CatalogSnapshot, parent: str | None
+) -> UserChange | str:
     """The change to write now, or why the plan's change no longer applies."""
     if user is None:
         return "the user is no longer in OpenMetadata (deleted, or now a bot); not written"
@@ -262,6 +328,7 @@ def _change_from(planned: PlannedUser, user: CatalogUser | None, domains: Domain
             f"changed in OpenMetadata since the plan was made (version {planned.version:g} in the plan, "
             f"{user.version:g} now); not written"
         )
+    domains = snapshot.domains
     targets: tuple[Domain, ...] | None = None
     if planned.domains is not None:
         missing = [ref.fqn for ref in planned.domains.new if ref.id not in domains.by_id]
@@ -275,12 +342,19 @@ def _change_from(planned: PlannedUser, user: CatalogUser | None, domains: Domain
         if renamed:
             return f"domain(s) {', '.join(renamed)} renamed in OpenMetadata since the plan was made; not written"
         targets = tuple(domains.by_id[ref.id] for ref in planned.domains.new)
+    teams: tuple[Team, ...] | None = None
+    if planned.teams is not None:
+        resolved = _teams_from(planned.teams, snapshot.teams, parent)
+        if isinstance(resolved, str):
+            return resolved
+        teams = resolved
     display_name = planned.display_name
     return UserChange(
         user=user,
         display_name=display_name.new if display_name else None,
         domains=targets,
         clear_display_name=display_name is not None and display_name.new is None,
+        teams=teams,
     )
 
 
@@ -290,7 +364,7 @@ def changes_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot) -> tuple[li
     changes: list[UserChange] = []
     stale: list[StaleChange] = []
     for planned in plan_file.changes:
-        outcome = _change_from(planned, users.get(planned.id), snapshot.domains)
+        outcome = _change_from(planned, users.get(planned.id), snapshot, plan_file.options.managed_teams_parent)
         if isinstance(outcome, str):
             stale.append(StaleChange(planned, outcome))
         else:

@@ -22,6 +22,9 @@ class SyncReport:
     not_found: int = 0
     unlisted: int = 0
     skipped_for_domain: int = 0
+    skipped_for_team: int = 0
+    teams_created: int = 0
+    teams_synced: bool = False
     changed_since_plan: int = 0
     protected: int = 0
     plan_digest: str | None = None
@@ -32,7 +35,9 @@ class SyncReport:
     from_plan_file: bool = False
 
     @classmethod
-    def planned_from(cls, plan: Plan, directory_rows: int, invalid_rows: int, dry_run: bool) -> SyncReport:
+    def planned_from(
+        cls, plan: Plan, directory_rows: int, invalid_rows: int, dry_run: bool, teams_synced: bool = False
+    ) -> SyncReport:
         """The counts known once the plan is made; writes and requests are counted as the run goes on."""
         return cls(
             directory_rows=directory_rows,
@@ -47,6 +52,8 @@ class SyncReport:
             not_found=len(plan.not_found),
             unlisted=len(plan.unlisted),
             skipped_for_domain=plan.skipped_for_domain,
+            skipped_for_team=plan.skipped_for_team,
+            teams_synced=teams_synced,
             dry_run=dry_run,
         )
 
@@ -66,6 +73,9 @@ class SyncReport:
                 f"unlisted by the directory {self.unlisted}; skipped for unknown domain {self.skipped_for_domain}; "
                 f"protected {self.protected}"
             )
+        if self.teams_synced:
+            # Only when teams are synced, so that the summary of a run without them reads as before.
+            source += f"; skipped for unknown team {self.skipped_for_team}; teams created {self.teams_created}"
         prefix = "DRY RUN, nothing written: " if self.dry_run else ""
         plan = f'. Plan file written: applyPlanDigest "{self.plan_digest}"' if self.plan_digest else ""
         return (

@@ -48,8 +48,16 @@ from pathlib import Path
 from typing import Any
 
 from connector import plan_file
-from connector.catalog import CatalogSnapshot, DomainIndex, load_snapshot
-from connector.change_report import Action, ChangeReport, change_rows, plan_rows, protected_rows, stale_rows
+from connector.catalog import USER_FIELDS_WITH_TEAMS, CatalogSnapshot, DomainIndex, Team, TeamIndex, load_snapshot
+from connector.change_report import (
+    Action,
+    ChangeReport,
+    change_rows,
+    plan_rows,
+    protected_rows,
+    stale_rows,
+    team_rows,
+)
 from connector.check import ConnectionCheck, planned_changes, stops_later_steps
 from connector.compat import (
     AutomationWorkflow,
@@ -79,11 +87,19 @@ from connector.plan import (
     build_plan,
     check_safety_limits,
     hold_back_protected,
+    teams_to_create,
 )
 from connector.privacy import email_shown
 from connector.report import SyncReport
-from connector.settings import UserUpdaterSettings
-from connector.writer import UserWriter, WriteError, describe_change
+from connector.settings import SyncField, UserUpdaterSettings
+from connector.writer import (
+    UserWriter,
+    WriteError,
+    create_team,
+    describe_change,
+    with_created_teams,
+    write_each,
+)
 
 logger = logging.getLogger("metadata.Ingestion")
 
@@ -103,6 +119,9 @@ class UserUpdaterSource(Source):
         self.plan: Plan | None = None
         self.stale: list[plan_file.StaleChange] = []
         self._domains = DomainIndex()
+        self._teams = TeamIndex()
+        self._organization_ids: frozenset[str] = frozenset()
+        self._created: dict[str, Team] = {}
         self._email = email_shown(settings.mask_emails)
         self._started = time.monotonic()
 
@@ -145,15 +164,22 @@ class UserUpdaterSource(Source):
         self, cancel: threading.Event | None = None, strings: dict[str, str] | None = None
     ) -> CatalogSnapshot:
         started = time.monotonic()
-        snapshot = load_snapshot(self.api, self.settings.page_size, cancel, strings)
+        snapshot = load_snapshot(self.api, self.settings.page_size, cancel, strings, teams=self._teams_synced)
         logger.info(
-            "Loaded %d OpenMetadata users and %d domains in %.1fs",
+            "Loaded %d OpenMetadata users and %d domains%s in %.1fs",
             len(snapshot.users_by_email),
             len(snapshot.domains.by_id),
+            f" and {len(snapshot.teams.by_id)} teams" if self._teams_synced else "",
             time.monotonic() - started,
         )
         self._domains = snapshot.domains
+        self._teams = snapshot.teams
+        self._organization_ids = frozenset(t.id for t in snapshot.teams.by_id.values() if t.team_type == "Organization")
         return snapshot
+
+    @property
+    def _teams_synced(self) -> bool:
+        return SyncField.TEAMS in self.settings.fields
 
     def _prepare_from_directory(self, rules: PlanRules) -> None:
         # The two reads ask two different servers and neither needs the other, so the catalog is snapshotted on a
@@ -208,7 +234,11 @@ class UserUpdaterSource(Source):
         self.plan = plan
         skipped_rows = {problem.row for problem in problems if problem.field in ("row", "email")}
         self.report = SyncReport.planned_from(
-            plan, directory_rows=directory.rows, invalid_rows=len(skipped_rows), dry_run=self.settings.dry_run
+            plan,
+            directory_rows=directory.rows,
+            invalid_rows=len(skipped_rows),
+            dry_run=self.settings.dry_run,
+            teams_synced=self._teams_synced,
         )
         if self.settings.plan_path is not None:
             self.report.plan_digest = self._save_plan(plan, self.settings.plan_path)
@@ -221,6 +251,7 @@ class UserUpdaterSource(Source):
             directory_endpoint=self.directory.endpoint,
             openmetadata_host=self._openmetadata_host,
             created_at=datetime.now(timezone.utc),
+            teams=self._teams,
         )
         digest = plan_file.save(path, saved)
         logger.info(
@@ -254,7 +285,12 @@ class UserUpdaterSource(Source):
         changes, protected = hold_back_protected(planned, rules)
         # The plan's matched users (stale ones count as unchanged), so that maxChangePercent means what it meant when
         # the plan was made.
-        plan = Plan(changes=changes, protected=protected, unchanged=saved.matched - len(changes) - len(protected))
+        plan = Plan(
+            changes=changes,
+            protected=protected,
+            unchanged=saved.matched - len(changes) - len(protected),
+            new_teams=teams_to_create(changes),
+        )
         self._report_protected(plan)
         self._check_safety_limits(plan)
         self.plan = plan
@@ -270,7 +306,7 @@ class UserUpdaterSource(Source):
         for held in plan.protected:
             message = (
                 f"user {held.change.user.name} is protected ({held.reason}): the directory's values are not "
-                f"applied ({describe_change(held.change, self._domains)})"
+                f"applied ({describe_change(held.change, self._domains, self._teams)})"
             )
             logger.warning(message)
             self.status.warning(f"user {held.change.user.name}", message)
@@ -288,6 +324,10 @@ class UserUpdaterSource(Source):
             )
             logger.warning(message)
             self.status.warning(f"domain {value}", message)
+        for value, reason in plan.team_problems.items():
+            message = f"{reason}; {plan.team_problem_counts[value]} user(s) keep their teams"
+            logger.warning(message)
+            self.status.warning(f"team {value}", message)
         for email, rows in plan.conflicts.items():
             values = "; ".join(f"row {r.row}: {r.display_name!r}, {list(r.domains or ())!r}" for r in rows)
             message = f"{len(rows)} directory rows for {self._email(email)} disagree ({values}); none is applied"
@@ -331,7 +371,7 @@ class UserUpdaterSource(Source):
                 self.status.warning("safety limit", str(exc))
                 return
             # The operator decides on the changes themselves, so show them (the first ones) before stopping.
-            for line in planned_changes(plan, self._domains):
+            for line in planned_changes(plan, self._domains, self._teams):
                 logger.info("Planned: %s", line)
             raise
 
@@ -343,8 +383,8 @@ class UserUpdaterSource(Source):
             if report is not None:
                 report.write(plan_rows(self.plan))
                 report.write(stale_rows(self.stale))
-                report.write(protected_rows(self.plan.protected, self._domains))
-            yield from self._write_changes(self.plan.changes, report)
+                report.write(protected_rows(self.plan.protected, self._domains, self._teams))
+            yield from self._write_changes(self.plan, report)
             self.report.directory_requests = self.directory.requests_sent
             self.report.openmetadata_reads = self.api.reads
             self.report.openmetadata_writes = self.api.writes
@@ -358,20 +398,65 @@ class UserUpdaterSource(Source):
 
     def _record(self, report: ChangeReport | None, change: UserChange, action: Action, reason: str) -> None:
         if report is not None:
-            report.write(change_rows(plan_file.planned_user(change, self._domains), action, reason))
+            report.write(change_rows(plan_file.planned_user(change, self._domains, self._teams), action, reason))
 
-    def _write_changes(self, changes: list[UserChange], report: ChangeReport | None) -> Iterable[Either[Any]]:
+    def _create_teams(self, teams: list[Team], report: ChangeReport | None) -> Iterable[Either[Any]]:
+        """Create the plan's new teams (`createMissingTeams`) before any user is written; `self._created` holds
+        them by lower-cased name, and a user whose team could not be created fails without a write."""
+        for team, outcome in write_each(
+            teams, lambda team: create_team(self.api, team), self.settings.write_concurrency, self.api.base_url
+        ):
+            under = self._parent_of(team)
+            if isinstance(outcome, WriteError):
+                if report is not None:
+                    report.write(team_rows(team.name, under, Action.FAILED, str(outcome)))
+                yield Either(
+                    left=StackTraceError(
+                        name=f"team {team.name}", error=f"creating the team failed: {outcome}", stackTrace=None
+                    ),
+                    right=None,
+                )
+            else:
+                self._created[team.name.lower()] = outcome
+                self.report.teams_created += 1
+                if report is not None:
+                    report.write(team_rows(team.name, under, Action.CREATED, ""))
+                logger.info("team %s: created, of type Group, under %s", outcome.name, under)
+
+    def _write_changes(self, plan: Plan, report: ChangeReport | None) -> Iterable[Either[Any]]:
+        changes = plan.changes
         if self.settings.dry_run:
+            for team in plan.new_teams:
+                logger.info("Dry run, not created: team %s, of type Group, under %s", team.name, self._parent_of(team))
+                if report is not None:
+                    report.write(team_rows(team.name, self._parent_of(team), Action.CREATE, "dry run; not created"))
             for change in changes:
-                logger.info("Dry run, not written: %s", describe_change(change, self._domains))
+                logger.info("Dry run, not written: %s", describe_change(change, self._domains, self._teams))
                 self._record(report, change, Action.UPDATE, "dry run; not written")
             return
-        writer = UserWriter(self.api, replan_on_conflict=self.settings.apply_plan is None)
+        yield from self._create_teams(plan.new_teams, report)
+        ready: list[UserChange] = []
+        for change in changes:
+            resolved = with_created_teams(change, self._created)
+            if isinstance(resolved, str):
+                self.report.failed += 1
+                self._record(report, change, Action.FAILED, resolved)
+                yield Either(
+                    left=StackTraceError(name=f"user {change.user.name}", error=resolved, stackTrace=None), right=None
+                )
+            else:
+                ready.append(resolved)
+        writer = UserWriter(
+            self.api,
+            replan_on_conflict=self.settings.apply_plan is None,
+            user_fields=USER_FIELDS_WITH_TEAMS if self._teams_synced else "domains",
+            organization_ids=self._organization_ids,
+        )
         last_progress = time.monotonic()
-        outcomes = writer.write_all(changes, self.settings.write_concurrency)
+        outcomes = writer.write_all(ready, self.settings.write_concurrency)
         went_away = False
         for done, (change, outcome) in enumerate(outcomes, start=1):
-            description = describe_change(change, self._domains)
+            description = describe_change(change, self._domains, self._teams)
             if isinstance(outcome, WriteError):
                 if outcome.unreachable and not went_away:
                     went_away = True
@@ -399,7 +484,10 @@ class UserUpdaterSource(Source):
                 self.status.updated(f"User [{change.user.name}]")
             if time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
                 last_progress = time.monotonic()
-                logger.info("Progress: %d/%d users written (%d failed)", done, len(changes), self.report.failed)
+                logger.info("Progress: %d/%d users written (%d failed)", done, len(ready), self.report.failed)
+
+    def _parent_of(self, team: Team) -> str:
+        return self._teams.label(team.parent_ids[0]) if team.parent_ids else "Organization"
 
     def test_connection(self) -> None:
         """Reach both servers: who the token is, what it may do on users, and whether the directory answers."""

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 import jsonpatch
 
-from connector.catalog import CatalogUser, DomainIndex, user_from_json
+from connector.catalog import GROUP, CatalogUser, DomainIndex, Team, TeamIndex, team_from_json, user_from_json
 from connector.openmetadata import OpenMetadataApi, OpenMetadataError
 from connector.plan import UserChange
 
@@ -88,7 +88,13 @@ def build_patch(change: UserChange) -> jsonpatch.JsonPatch:
     builds that list, on a GET and for the document a PATCH applies to alike, with `mergedInheritedEntityRefs`,
     which sorts it by id, so the indices read are the indices patched (docs/openmetadata-notes.md, "The order of a
     user's `domains`"). Were a server to list them otherwise, the tests would fail as a conflict, and the reread
-    (`GET /users/{id}`, the patch's own code path) would give the order to test again."""
+    (`GET /users/{id}`, the patch's own code path) would give the order to test again.
+
+    The team tests follow the user's `teams` as read (Organization for a user without teams), in the server's order,
+    which is not sorted on every release (docs/openmetadata-notes.md, "Teams and membership"): a changed order fails a
+    test, and the user is re-planned from the reread. The whole list is written with `add /teams`, never `add
+    /teams/-`, which the server checks against the teams the user is in and, for a team that is not joinable, allows
+    only admins."""
     operations: list[dict[str, Any]] = []
     user = change.user
     if change.display_name is not None:
@@ -110,10 +116,20 @@ def build_patch(change: UserChange) -> jsonpatch.JsonPatch:
                 "value": [{"id": domain.id, "type": "domain"} for domain in change.domains],
             }
         )
+    if change.teams is not None:
+        if not all(team.id for team in change.teams):
+            raise ValueError("a team to create has no id yet: create it first (with_created_teams)")
+        operations.extend(
+            {"op": "test", "path": f"/teams/{index}/id", "value": team_id}
+            for index, team_id in enumerate(change.user.team_ids)
+        )
+        operations.append(
+            {"op": "add", "path": "/teams", "value": [{"id": team.id, "type": "team"} for team in change.teams]}
+        )
     return jsonpatch.JsonPatch(operations)
 
 
-def describe_change(change: UserChange, domains: DomainIndex) -> str:
+def describe_change(change: UserChange, domains: DomainIndex, teams: TeamIndex | None = None) -> str:
     """`user brian_smith7: displayName 'Brian' -> 'Brian Smith'; domains [Marketing] -> [Finance]`"""
     parts = []
     if change.display_name is not None:
@@ -125,24 +141,60 @@ def describe_change(change: UserChange, domains: DomainIndex) -> str:
         before = ", ".join(domains.label(domain_id) for domain_id in change.user.domain_ids)
         after = ", ".join(domain.fqn for domain in change.domains)
         parts.append(f"domains [{before}] -> [{after}]")
+    if change.teams is not None:
+        index = teams or TeamIndex()
+        before = ", ".join(index.label(team_id) for team_id in change.user.team_ids)
+        after = ", ".join(team.fqn if team.id else f"{team.name} (new)" for team in change.teams)
+        parts.append(f"teams [{before}] -> [{after}]")
     return f"user {change.user.name}: " + "; ".join(parts)
 
 
-def replan(change: UserChange, current: CatalogUser) -> UserChange | None:
-    """The same targets against the user as it is now: None when it already holds them."""
+def _team_ids(teams: tuple[Team, ...]) -> set[str]:
+    return {team.id for team in teams}
+
+
+def _teams_now(change: UserChange, current: CatalogUser, organization_ids: frozenset[str]) -> tuple[Team, ...] | None:
+    """The change's teams applied to the user as it is now: the teams it adds and removes relative to the user it was
+    planned from, so that a team someone else gave the user meanwhile is kept. None when nothing is left to do."""
+    if change.teams is None:
+        return None
+    planned_from = set(change.user.team_ids)
+    target = _team_ids(change.teams)
+    removed = planned_from - target
+    kept = [team_id for team_id in current.team_ids if team_id not in removed and team_id not in organization_ids]
+    by_id = {team.id: team for team in change.teams}
+    teams = tuple(by_id.get(team_id) or Team(team_id, team_id, team_id, "") for team_id in kept)
+    teams += tuple(team for team in change.teams if team.id not in planned_from and team.id not in kept)
+    if _team_ids(teams) == set(current.team_ids) - organization_ids:
+        return None
+    return teams
+
+
+def replan(
+    change: UserChange, current: CatalogUser, organization_ids: frozenset[str] = frozenset()
+) -> UserChange | None:
+    """The same targets against the user as it is now: None when it already holds them. Teams are re-planned as the
+    teams the change adds and removes, so that one given meanwhile by someone else stays (`organization_ids`: the
+    default team, never written)."""
     display_name = change.display_name if change.display_name != current.display_name else None
     clear_display_name = change.clear_display_name and current.display_name is not None
     domains = change.domains
     if domains is not None and set(current.domain_ids) == {domain.id for domain in domains}:
         domains = None
-    if display_name is None and domains is None and not clear_display_name:
+    teams = _teams_now(change, current, organization_ids)
+    if display_name is None and domains is None and teams is None and not clear_display_name:
         return None
     return replace(
-        change, user=current, display_name=display_name, domains=domains, clear_display_name=clear_display_name
+        change,
+        user=current,
+        display_name=display_name,
+        domains=domains,
+        clear_display_name=clear_display_name,
+        teams=teams,
     )
 
 
-def _verify(change: UserChange, written: CatalogUser) -> None:
+def _verify(change: UserChange, written: CatalogUser, organization_ids: frozenset[str]) -> None:
     if (change.display_name is not None or change.clear_display_name) and written.display_name != change.display_name:
         raise WriteError(
             f"OpenMetadata answered the patch but kept displayName {written.display_name!r} "
@@ -152,6 +204,11 @@ def _verify(change: UserChange, written: CatalogUser) -> None:
         raise WriteError(
             "OpenMetadata answered the patch but the user's domains are not the ones sent "
             f"({len(written.domain_ids)} own domain(s) kept)"
+        )
+    if change.teams is not None and set(written.team_ids) - organization_ids != _team_ids(change.teams):
+        raise WriteError(
+            "OpenMetadata answered the patch but the user's teams are not the ones sent "
+            f"({len(written.team_ids)} team(s) kept)"
         )
 
 
@@ -191,10 +248,13 @@ class _ConflictError(Exception):
 @dataclass
 class UserWriter:
     """`replan_on_conflict` off (`applyPlan`): a user changed since it was read is not re-planned, since a reviewed
-    plan must be applied exactly or not at all; the change fails instead."""
+    plan must be applied exactly or not at all; the change fails instead. `user_fields` are the fields a reread
+    asks for (teams too when synced); `organization_ids` name the default team, never written."""
 
     api: OpenMetadataApi
     replan_on_conflict: bool = True
+    user_fields: str = "domains"
+    organization_ids: frozenset[str] = frozenset()
 
     def write(self, change: UserChange) -> CatalogUser:
         """Send the patch and return the user as the server now holds it; raise WriteError otherwise."""
@@ -206,7 +266,7 @@ class UserWriter:
                     f"the user changed in OpenMetadata after the plan was checked ({conflict}); nothing written"
                 ) from None
         current = self._read(change.user)
-        again = replan(change, current)
+        again = replan(change, current, self.organization_ids)
         if again is None:
             logger.info(
                 "user %s: changed in OpenMetadata during the run and now holds the directory's values", current.name
@@ -238,12 +298,12 @@ class UserWriter:
         if not isinstance(answer, dict) or "id" not in answer:
             raise WriteError("OpenMetadata answered the patch without the updated user")
         written = user_from_json(answer)
-        _verify(change, written)
+        _verify(change, written, self.organization_ids)
         return written
 
     def _read(self, user: CatalogUser) -> CatalogUser:
         try:
-            return user_from_json(self.api.get(f"/users/{user.id}", {"fields": "domains"}))
+            return user_from_json(self.api.get(f"/users/{user.id}", {"fields": self.user_fields}))
         except OpenMetadataError as exc:
             raise WriteError(
                 f"the user changed since it was read, and reading it again failed: {exc}",
@@ -255,6 +315,34 @@ class UserWriter:
     ) -> Generator[tuple[UserChange, CatalogUser | WriteError], None, None]:
         """Write every change with up to `concurrency` patches in flight (`write_each`)."""
         return write_each(changes, self.write, concurrency, self.api.base_url)
+
+
+def create_team(api: OpenMetadataApi, team: Team) -> Team:
+    """Create `team` as a Group under its parent (`POST /v1/teams`, needs Create on team); the team as created."""
+    body = {"name": team.name, "teamType": GROUP, "parents": list(team.parent_ids)}
+    try:
+        answer = api.post("/teams", body)
+    except OpenMetadataError as exc:
+        raise WriteError(str(exc), unreachable=exc.status is None) from None
+    if not isinstance(answer, dict) or "id" not in answer:
+        raise WriteError("OpenMetadata answered the team's creation without the team")
+    return team_from_json(answer)
+
+
+def with_created_teams(change: UserChange, created: dict[str, Team]) -> UserChange | str:
+    """The change with each team to create replaced by the team created (`created` by lower-cased name), or why it
+    cannot be written."""
+    if change.teams is None or all(team.id for team in change.teams):
+        return change
+    teams = []
+    for team in change.teams:
+        if team.id:
+            teams.append(team)
+        elif team.name.lower() in created:
+            teams.append(created[team.name.lower()])
+        else:
+            return f"the team {team.name!r} could not be created; nothing written"
+    return replace(change, teams=tuple(teams))
 
 
 def write_each(
