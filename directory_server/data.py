@@ -17,8 +17,9 @@ from typing import Any
 _PACKAGE = "directory_server"
 DEMO_DATA_NAME = "demo_users.json"
 
-# The only keys read from a row; any others are ignored.
+# The only keys read from a row; any others are ignored. `groups` is a list of names (or null).
 _KEYS = ("email", "displayName", "domain")
+GROUPS_KEY = "groups"
 
 
 class DataError(Exception):
@@ -31,6 +32,7 @@ class DirectoryUser:
     email: str | None
     display_name: str | None
     domain: str | None
+    groups: list[str] | None = None
 
 
 def parse_users(rows: Any, source: str) -> list[DirectoryUser]:
@@ -44,9 +46,10 @@ def parse_users(rows: Any, source: str) -> list[DirectoryUser]:
         if type(row) is not dict:
             break
         email, display_name, domain = row.get("email"), row.get("displayName"), row.get("domain")
-        if not (_is_text(email) and _is_text(display_name) and _is_text(domain)):
+        groups = row.get(GROUPS_KEY)
+        if not (_is_text(email) and _is_text(display_name) and _is_text(domain) and _are_names(groups)):
             break
-        append(DirectoryUser(email, display_name, domain))
+        append(DirectoryUser(email, display_name, domain, groups))
     else:
         return users
     raise DataError(f"{source}: {_describe_bad_row(len(users), rows[len(users)])}")
@@ -56,11 +59,17 @@ def _is_text(value: object) -> bool:
     return value is None or type(value) is str
 
 
+def _are_names(value: object) -> bool:
+    return value is None or (type(value) is list and all(type(item) is str for item in value))
+
+
 def _describe_bad_row(index: int, row: object) -> str:
     if not isinstance(row, dict):
         return f"row {index} is {_json_type(row)}, expected an object"
     # A number or nested object would otherwise fail later, per request, as a GraphQL String.
-    key = next(key for key in _KEYS if not _is_text(row.get(key)))
+    key = next((key for key in _KEYS if not _is_text(row.get(key))), None)
+    if key is None:
+        return f"row {index} key {GROUPS_KEY!r} is {_json_type(row[GROUPS_KEY])}, expected a list of strings or null"
     return f"row {index} key {key!r} is {_json_type(row[key])}, expected a string or null"
 
 

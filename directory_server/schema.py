@@ -39,15 +39,22 @@ class DirectoryContext:
     users: Sequence[DirectoryUser]
 
 
+@strawberry.type(description="A group a person is a member of (in OpenMetadata: a team of type Group).")
+class Group:
+    name: str
+
+
 @strawberry.type(description="A person as the company directory knows them; any field may be null.")
 class User:
     email: str | None
     display_name: str | None
     domain: str | None
+    groups: list[Group]
 
     @classmethod
     def from_record(cls, record: DirectoryUser) -> User:
-        return cls(email=record.email, display_name=record.display_name, domain=record.domain)
+        groups = [Group(name=name) for name in record.groups or ()]
+        return cls(email=record.email, display_name=record.display_name, domain=record.domain, groups=groups)
 
 
 @strawberry.type(description="A department an employee belongs to.")

@@ -233,6 +233,11 @@ def seed_demo(ctx: Context) -> None:
             _ensure(policy_kind, policy)
         roles = {role["name"]: _ensure(role_kind, role) for role in DEMO_ROLES}
         marketing_team = _ensure(team_kind, {"name": "Marketing Team", "teamType": "Group", "domains": ["Marketing"]})
+        # A department whose groups the demo directory names (`groups { name }`); Marketing Team, outside it, plays
+        # the team made by hand that a `replace` run of teams never touches.
+        engineering = _ensure(team_kind, {"name": "Engineering", "teamType": "Department"})
+        for group in ("Data Platform", "Web"):
+            _ensure(team_kind, {"name": group, "teamType": "Group", "parents": [engineering["id"]]})
         marketing = ctx.store.get_by_fqn("domain", "Marketing")
         assert marketing is not None
         users = Users(ctx)

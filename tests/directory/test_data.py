@@ -12,8 +12,8 @@ from directory_server.data import DataError, DirectoryUser, load_demo_users, loa
 
 SEED_USERS = [
     DirectoryUser("admin@open-metadata.org", "Admin User", "Finance"),
-    DirectoryUser("aaron_johnson0@gmail.com", "Aaron Johnson", "Marketing"),
-    DirectoryUser("brian_smith7@gmail.com", "Brian Smith", "Finance"),
+    DirectoryUser("aaron_johnson0@gmail.com", "Aaron Johnson", "Marketing", ["Data Platform"]),
+    DirectoryUser("brian_smith7@gmail.com", "Brian Smith", "Finance", ["Web"]),
 ]
 
 

@@ -19,7 +19,8 @@ from directory_server.schema import (
 EXPECTED_SDL_LINES = [
     "users: [User!]!",
     "usersConnection(first: Int = 100, after: String = null): UserConnection!",
-    "type User {\n  email: String\n  displayName: String\n  domain: String\n}",
+    "type User {\n  email: String\n  displayName: String\n  domain: String\n  groups: [Group!]!\n}",
+    "type Group {\n  name: String!\n}",
     "type UserEdge {\n  cursor: String!\n  node: User!\n}",
     "type PageInfo {\n  hasNextPage: Boolean!\n  endCursor: String\n}",
     "type UserConnection {\n  edges: [UserEdge!]!\n  pageInfo: PageInfo!\n  totalCount: Int!\n}",

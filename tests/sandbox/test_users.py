@@ -358,6 +358,9 @@ def test_demo_users_differ_from_the_directory(sandbox: Sandbox) -> None:
     aaron = sandbox.user("aaron_johnson0")
     assert "displayName" not in aaron
     assert names(aaron["teams"]) == ["Marketing Team"]
+    engineering = sandbox.get("admin", "/v1/teams/name/Engineering", params={"fields": "children"}).json()
+    assert engineering["teamType"] == "Department"
+    assert sorted(names(engineering["children"])) == ["Data Platform", "Web"]
     sync = sandbox.user("user-sync")
     assert sync["isBot"] is False
     assert names(sync["roles"]) == ["UserSyncRole"]
