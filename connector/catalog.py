@@ -103,26 +103,29 @@ class DomainIndex:
 
 @dataclass
 class TeamIndex:
-    """Teams by id, by lower-cased FQN and by lower-cased name (names are unique in OpenMetadata, but matched
-    case-insensitively here, where two may fold together)."""
+    """Teams by id and by lower-cased name. A team's FQN is its own name (quoted when it holds a dot): team names are
+    unique across the hierarchy, but case-sensitively, so two may fold together here (docs/openmetadata-notes.md,
+    "Teams and membership")."""
 
     by_id: dict[str, Team] = field(default_factory=dict)
-    by_fqn: dict[str, Team] = field(default_factory=dict)
     by_name: dict[str, list[Team]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, team: Team) -> None:
         self.by_id[team.id] = team
-        self.by_fqn[team.fqn.lower()] = team
         self.by_name[team.name.lower()].append(team)
+        if team.fqn.lower() != team.name.lower():
+            self.by_name[team.fqn.lower()].append(team)
 
     def resolve(self, value: str) -> Team | Ambiguous[Team] | None:
-        """The team a directory value names: an FQN first, then a name that is unique, case-insensitively."""
-        key = value.strip().lower()
-        if key in self.by_fqn:
-            return self.by_fqn[key]
-        matches = self.by_name.get(key, [])
+        """The team a directory value names by name or FQN, case-insensitively; several teams that differ only in
+        case are ambiguous, unless one is spelt exactly as the value."""
+        text = value.strip()
+        matches = self.by_name.get(text.lower(), [])
         if len(matches) == 1:
             return matches[0]
+        exact = [team for team in matches if text in (team.name, team.fqn)]
+        if len(exact) == 1:
+            return exact[0]
         if matches:
             return Ambiguous(tuple(sorted(matches, key=lambda t: t.fqn)))
         return None

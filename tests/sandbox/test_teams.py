@@ -171,3 +171,13 @@ def test_teams_are_found_by_their_exact_name_and_listed_with_fields(sandbox: San
     assert listed[group["name"]]["teamType"] == "Group"
     assert listed[group["name"]]["parents"][0]["name"] == "Organization"
     assert listed["Marketing Team"]["teamType"] == "Group"
+
+
+def test_a_users_teams_are_listed_in_the_order_written_not_sorted(sandbox: Sandbox) -> None:
+    teams = sorted((_team(sandbox, "Group") for _ in range(3)), key=lambda team: team["id"], reverse=True)
+    user = sandbox.new_user()
+    refs = [{"id": team["id"], "type": "team"} for team in teams]
+    assert sandbox.patch("admin", user["id"], [{"op": "add", "path": "/teams", "value": refs}]).status_code == 200
+    listed = [t["id"] for t in sandbox.user(user["name"])["teams"]]
+    assert listed == [team["id"] for team in teams]
+    assert listed != sorted(listed)

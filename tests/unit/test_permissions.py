@@ -102,3 +102,36 @@ def test_operations_beyond_fields_need_a_plain_allow_each_named_with_its_purpose
 
 def test_no_operations_needed_with_every_option_off() -> None:
     assert operations_needed(UserUpdaterSettings.from_connection_options({"graphqlEndpoint": "http://d"})) == []
+
+
+def test_teams_need_edit_teams() -> None:
+    assert edit_operation("teams", {"EditAll", "EditTeams"}) == "EditTeams"
+    api = Answers(entry("EditAll", "allow"), entry("EditTeams", "notAllow"))
+    with pytest.raises(
+        MissingPermissionError, match="users' teams needs EditTeams, which OpenMetadata answers 'notAllow'"
+    ):
+        check_permissions(api, BOT, frozenset({SyncField.TEAMS}))  # type: ignore[arg-type]
+
+
+def test_a_conditional_allow_from_is_owner_alone_is_a_refusal() -> None:
+    owner = entry("EditTeams", "conditionalAllow", "OrganizationPolicy-Owner-Rule", "OrganizationPolicy")
+    owner["rule"]["condition"] = "isOwner()"
+    with pytest.raises(MissingPermissionError) as error:
+        check_permissions(Answers(owner), BOT, frozenset({SyncField.TEAMS}))  # type: ignore[arg-type]
+    assert "needs EditTeams, which OpenMetadata answers 'conditionalAllow' only under isOwner()" in str(error.value)
+    other = entry("EditTeams", "conditionalAllow", "Stewards", "P")
+    other["rule"]["condition"] = "hasAnyRole('DataSteward')"
+    check_permissions(Answers(other), BOT, frozenset({SyncField.TEAMS}))  # type: ignore[arg-type]
+
+
+def test_create_missing_teams_needs_create_on_team() -> None:
+    settings = UserUpdaterSettings.from_connection_options(
+        {
+            "graphqlEndpoint": "http://x",
+            "graphqlQuery": "{ users { email displayName domain teams } }",
+            "fields": "teams",
+            "managedTeamsParent": "Engineering",
+            "createMissingTeams": "true",
+        }
+    )
+    assert operations_needed(settings) == [OperationNeed("team", "Create", "createMissingTeams")]

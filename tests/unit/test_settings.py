@@ -243,3 +243,17 @@ def test_an_endpoint_with_a_query_string_or_credentials_is_refused_without_echoi
         UserUpdaterSettings.from_connection_options({"graphqlEndpoint": endpoint})
     assert "'graphqlEndpoint': Value error, must not carry a query string or user:password" in str(error.value)
     assert "k3y-s3cret" not in str(error.value)
+
+
+def test_teams_are_read_only_when_synced_and_replace_needs_a_managed_parent() -> None:
+    base = {"graphqlEndpoint": "http://x", "graphqlQuery": "{ users { email displayName domain groups { name } } }"}
+    assert "teamField" not in UserUpdaterSettings.from_connection_options(base).query_plan.field_paths
+    teams = UserUpdaterSettings.from_connection_options({**base, "fields": "teams", "teamField": "groups.name"})
+    assert teams.query_plan.field_paths["teamField"] == ("groups", "name")
+    assert teams.team_mode == "add"
+    with pytest.raises(SettingsError, match="'teamMode' replace needs 'managedTeamsParent'"):
+        UserUpdaterSettings.from_connection_options({**base, "fields": "teams", "teamMode": "replace"})
+    with pytest.raises(SettingsError, match="'createMissingTeams' needs 'managedTeamsParent'"):
+        UserUpdaterSettings.from_connection_options({**base, "createMissingTeams": "true"})
+    with pytest.raises(SettingsError, match="'teamField' 'teams' is not selected"):
+        UserUpdaterSettings.from_connection_options({**base, "fields": "teams"})
