@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
 
 import jsonpatch
 import pytest
 
+from connector import plan_file
 from connector.catalog import CatalogSnapshot, CatalogUser, DomainIndex, Team, TeamIndex
 from connector.directory import DirectoryUser
 from connector.plan import Plan, PlanRules, TeamScopeError, UserChange, build_plan
-from connector.settings import SyncField
+from connector.settings import SyncField, UserUpdaterSettings
 from connector.writer import build_patch, describe_change, replan, with_created_teams
 
 TEAMS = frozenset({SyncField.TEAMS})
@@ -154,3 +157,39 @@ def test_describe_names_the_teams_by_fqn_and_marks_new_ones() -> None:
     mobile = Team("", "Mobile", "Mobile", "Group", ("t-eng",))
     text = describe_change(UserChange(AARON, teams=(MARKETING, mobile)), DomainIndex(), snapshot().teams)
     assert text == "user aaron: teams [Marketing Team, Web] -> [Marketing Team, Mobile (new)]"
+
+
+def test_a_plan_file_carries_the_teams_by_id_and_fqn_and_applies_them_back(tmp_path: Path) -> None:
+    settings = UserUpdaterSettings.from_connection_options(
+        {
+            "graphqlEndpoint": "http://directory:4000",
+            "graphqlQuery": "{ users { email displayName domain teams } }",
+            "fields": "teams",
+            "teamMode": "replace",
+            "managedTeamsParent": "Engineering",
+            "createMissingTeams": "true",
+        }
+    )
+    mobile = Team("", "Mobile", "Mobile", "Group", ("t-eng",))
+    changes = [UserChange(AARON, teams=(MARKETING, PLATFORM)), UserChange(BRIAN, teams=(mobile,))]
+    catalog = snapshot(AARON, BRIAN)
+    made = plan_file.new_plan_file(
+        Plan(changes=changes),
+        catalog.domains,
+        settings,
+        directory_endpoint="http://directory:4000/",
+        openmetadata_host="http://om",
+        created_at=datetime(2026, 1, 2, tzinfo=timezone.utc),
+        teams=catalog.teams,
+    )
+    path = tmp_path / "plan.json"
+    loaded = plan_file.load(path, plan_file.save(path, made))
+    assert loaded.changes[0].teams == plan_file.TeamsChange(
+        old=[plan_file.TeamRef(id="t-mkt", fqn="Marketing Team"), plan_file.TeamRef(id="t-web", fqn="Web")],
+        new=[plan_file.TeamRef(id="t-mkt", fqn="Marketing Team"), plan_file.TeamRef(id="t-dp", fqn="Data Platform")],
+    )
+    assert loaded.changes[1].teams is not None
+    assert loaded.changes[1].teams.new == [plan_file.TeamRef(id=None, fqn="Mobile")]
+    plan_file.check_applicable(loaded, openmetadata_host="http://om", fields=frozenset({SyncField.TEAMS}))
+    applied, stale = plan_file.changes_to_apply(loaded, catalog)
+    assert (applied, stale) == (changes, [])
