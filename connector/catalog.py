@@ -321,12 +321,18 @@ class CatalogSnapshot:
     domains: DomainIndex
     shared_emails: dict[str, list[CatalogUser]] = field(default_factory=dict)
     teams: TeamIndex = field(default_factory=TeamIndex)
+    # Soft-deleted non-bot users by folded email, read only when the run may restore returners.
+    deleted_by_email: dict[str, list[CatalogUser]] = field(default_factory=dict)
 
     def users_with_ids(self, ids: Collection[str]) -> dict[str, CatalogUser]:
-        """The users with these ids, by id."""
+        """The users with these ids, by id, soft-deleted ones included when they were read."""
         if isinstance(self.users_by_email, CatalogUsers):
-            return self.users_by_email.with_ids(ids)
-        return {user.id: user for user in self.users_by_email.values() if user.id in ids}
+            found = self.users_by_email.with_ids(ids)
+        else:
+            found = {user.id: user for user in self.users_by_email.values() if user.id in ids}
+        for users in self.deleted_by_email.values():
+            found.update((user.id, user) for user in users if user.id in ids)
+        return found
 
 
 class SnapshotCancelledError(Exception):
@@ -339,9 +345,12 @@ def load_snapshot(
     cancel: threading.Event | None = None,
     strings: dict[str, str] | None = None,
     teams: bool = False,
+    *,
+    deleted: bool = False,
 ) -> CatalogSnapshot:
     """Read every non-bot user (with domains) and every domain, one paged list call after another; with `teams`
-    (teams synced) every team too, and the users' teams.
+    (teams synced) every team too, and the users' teams; with `deleted`, the soft-deleted non-bot users too
+    (`include=deleted`, a list of its own, so that the default read does not grow).
 
     `strings` is the table of texts shared with the directory's read (see CatalogUsers). `cancel` is checked as
     each page arrives, before it is used, so that a snapshot taken alongside another read (the directory's) costs at
@@ -379,4 +388,14 @@ def load_snapshot(
             else:
                 users.add(key, fields)
     users.release_strings()
-    return CatalogSnapshot(users_by_email=users, domains=domains, shared_emails=shared, teams=team_index)
+    gone: dict[str, list[CatalogUser]] = {}
+    if deleted:
+        fields_read = USER_FIELDS_WITH_TEAMS if teams else "domains"
+        for page in pages("/users", {"fields": fields_read, "isBot": "false", "include": "deleted"}):
+            for entity in page:
+                fields = _user_fields(entity)
+                if fields[2]:
+                    gone.setdefault(email_key(fields[2]), []).append(CatalogUser(*fields))
+    return CatalogSnapshot(
+        users_by_email=users, domains=domains, shared_emails=shared, teams=team_index, deleted_by_email=gone
+    )

@@ -16,7 +16,15 @@ teams are listed by FQN (a team the run creates by its name). Actions:
   ignored). Not written.
 - `unlisted`: an OpenMetadata user (not a bot) whose email the directory does not list. Never changed.
 - `protected`: the directory asks for a change on a protected user (the account the sync runs as, an admin, or one
-  `protectedUsers` names); the reason says which. Never changed.
+  `protectedUsers` names); the reason says which. Never changed. With `leavers: softDelete`, also a leaver never
+  soft-deleted (those, and `leaversExcluded`) or a returner not restored.
+- `delete` / `deleted` (`leavers: softDelete`): a leaver a real run would soft-delete (dry run; nothing written) /
+  soft-deleted. Field `deleted`, `false` -> `true`.
+- `restore` / `restored`: a returner's soft-deleted account a real run would restore / restored. Field `deleted`,
+  `true` -> `false`; the returner's field changes follow as `update`/`updated` rows.
+
+`failed` and `conflict` (the user changed since the plan read it; not written) apply to these too. A leaver held
+back for another reason (unreadable directory rows, a shared email) is `skipped`.
 
 Unchanged users and rows outside `emailPattern`/`rowFilter` are counted in the run's summary, not listed.
 JSON Lines keep domains as lists; CSV joins them with "; ", and puts a `'` before a cell that a spreadsheet would
@@ -32,9 +40,17 @@ from dataclasses import asdict, dataclass
 from enum import Enum
 from pathlib import Path
 
-from connector.catalog import DomainIndex, TeamIndex
+from connector.catalog import CatalogUser, DomainIndex, TeamIndex
 from connector.plan import Plan, ProtectedChange
-from connector.plan_file import DomainRef, PlannedUser, StaleChange, TeamRef, planned_user
+from connector.plan_file import (
+    DomainRef,
+    PlannedAccount,
+    PlannedUser,
+    StaleAccount,
+    StaleChange,
+    TeamRef,
+    planned_user,
+)
 from connector.private_file import PrivateFile
 
 COLUMNS = ("email", "user", "field", "old_value", "new_value", "action", "reason")
@@ -52,6 +68,10 @@ class Action(str, Enum):
     SKIPPED = "skipped"
     UNLISTED = "unlisted"
     PROTECTED = "protected"
+    DELETE = "delete"
+    DELETED = "deleted"
+    RESTORE = "restore"
+    RESTORED = "restored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +146,27 @@ def plan_rows(plan: Plan) -> Iterator[ReportRow]:
         reason = f"{len(users)} OpenMetadata users share this email once case is ignored; none is changed"
         for user in users:
             yield ReportRow(email, user.name, "", None, None, Action.SKIPPED, reason)
+    # A leaver, or one held back, has a row of its own.
+    accounted = {user.id for user in plan.leavers} | {held.user.id for held in plan.held_back}
     for user in plan.unlisted:
-        yield ReportRow(
-            user.email, user.name, "", None, None, Action.UNLISTED, "the directory does not list this email"
-        )
+        if user.id not in accounted:
+            yield ReportRow(
+                user.email, user.name, "", None, None, Action.UNLISTED, "the directory does not list this email"
+            )
+    for held in plan.held_back:
+        action = Action.PROTECTED if held.protected else Action.SKIPPED
+        yield account_row(held.user, held.action == "delete", action, held.reason)
+
+
+def account_row(user: CatalogUser | PlannedAccount, delete: bool, action: Action, reason: str) -> ReportRow:
+    """The row of a soft delete (`delete`) or a restore: field `deleted`, from one state to the other."""
+    old, new = ("false", "true") if delete else ("true", "false")
+    return ReportRow(user.email, user.name, "deleted", old, new, action, reason)
+
+
+def stale_account_rows(stale: list[StaleAccount]) -> Iterator[ReportRow]:
+    for account in stale:
+        yield account_row(account.planned, account.delete, Action.CONFLICT, account.reason)
 
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection"); a directory value

@@ -52,6 +52,9 @@ def planned_changes(plan: Plan, domains: DomainIndex, teams: TeamIndex | None = 
     lines = [describe_change(change, domains, teams) for change in plan.changes[:PLANNED_CHANGES_SHOWN]]
     if len(plan.changes) > PLANNED_CHANGES_SHOWN:
         lines.append(f"... and {len(plan.changes) - PLANNED_CHANGES_SHOWN} more")
+    lines += [f"soft-delete user {user.name} (left the directory)" for user in plan.leavers[:PLANNED_CHANGES_SHOWN]]
+    if len(plan.leavers) > PLANNED_CHANGES_SHOWN:
+        lines.append(f"... and {len(plan.leavers) - PLANNED_CHANGES_SHOWN} more leavers")
     return lines
 
 
@@ -64,6 +67,7 @@ class ConnectionCheck:
         self.settings = settings
         self._principal: Principal | None = None
         self._users: Sequence[DirectoryUser] | None = None
+        self._unreadable: frozenset[tuple[int, str]] = frozenset()
 
     def access_steps(self) -> list[Step]:
         """What the SDK's test connection runs: both servers reachable, and the account allowed to write."""
@@ -123,6 +127,7 @@ class ConnectionCheck:
         checked = self.directory.check_query()
         read = self.directory.read_users()
         self._users = read.users
+        self._unreadable = frozenset((problem.row, problem.field) for problem in read.problems)
         domains = {value.lower() for user in read.users for value in user.domains or ()}
         path = ".".join(self.settings.query_plan.users_path)
         schema = "the query fits the server's schema" if checked else "the server refuses introspection"
@@ -132,13 +137,22 @@ class ConnectionCheck:
         )
 
     def plan(self) -> str:
-        snapshot = load_snapshot(self.api, self.settings.page_size, teams=SyncField.TEAMS in self.settings.fields)
+        snapshot = load_snapshot(
+            self.api,
+            self.settings.page_size,
+            teams=SyncField.TEAMS in self.settings.fields,
+            deleted=self.settings.restores_returners,
+        )
         found = f"{len(snapshot.users_by_email)} users and {len(snapshot.domains.by_id)} domains in OpenMetadata"
         if self._users is None:
             raise RuntimeError("PlanSync runs after RunDirectoryQuery, whose users it plans from")
         principal = self._principal.name if self._principal else None
         plan = build_plan(
-            self._users, snapshot, self.settings.fields, PlanRules.from_settings(self.settings, principal)
+            self._users,
+            snapshot,
+            self.settings.fields,
+            PlanRules.from_settings(self.settings, principal),
+            unreadable=self._unreadable,
         )
         try:
             # The run's own check, so that a file that passes here is not stopped by the limit at run time.
@@ -155,6 +169,13 @@ class ConnectionCheck:
             + (f"; unknown domains: {', '.join(unknown)}" if unknown else "")
             + (f"; teams left alone: {'; '.join(sorted(plan.team_problems.values()))}" if plan.team_problems else "")
             + (f"; teams to create: {', '.join(t.name for t in plan.new_teams)}" if plan.new_teams else "")
+            + (
+                f"; leavers: {len(plan.leavers)} would be soft-deleted, "
+                f"{plan.leavers_held_back} held back; returners: "
+                f"{len(plan.returners)} would be restored"
+                if self.settings.leavers == "softDelete" or self.settings.restores_returners
+                else ""
+            )
         )
 
 

@@ -16,7 +16,9 @@ fails the same way every time costs one retry budget once, since a failed snapsh
 a 500 is most often deterministic (a failed `test` before PR #28316, an updater's error) and a retry would only
 repeat it, up to the whole budget per user (about 15 s per conflict with the defaults); the user fails instead and
 the next run writes it. The connector's reads are OpenMetadata's GETs and the directory's GraphQL query, sent as a
-POST; its only writes are PATCHes to OpenMetadata.
+POST; its writes are PATCHes to OpenMetadata, and with `leavers: softDelete` a DELETE (soft delete) or a PUT
+(restore) of a user. Those two are not in the retried methods: once sent, they are never resent here (a 429 or a
+gateway answer included); the writer reads the user again instead (connector/soft_delete.py).
 """
 
 from __future__ import annotations

@@ -123,6 +123,14 @@ def operations_needed(settings: UserUpdaterSettings) -> list[OperationNeed]:
     needs = []
     if settings.create_missing_teams and SyncField.TEAMS in settings.fields:
         needs.append(OperationNeed("team", "Create", "createMissingTeams"))
+    if settings.leavers == "softDelete":
+        needs.append(
+            OperationNeed("user", "Delete", "leavers: softDelete soft-deletes users the directory no longer lists")
+        )
+    if settings.restores_returners:
+        needs.append(
+            OperationNeed("user", "EditAll", "a returner's soft-deleted account is restored (PUT /users/restore)")
+        )
     return needs
 
 

@@ -27,6 +27,15 @@ Rules (docs/design.md, "Rules of the plan", states them for operators):
   mode the user's teams under the parent become exactly the directory's, and teams outside it are kept whatever the
   directory says (a team made by hand keeps its members). Organization, everyone's default team, is never written.
   With `allowClear` in `replace` mode an empty value removes the user's managed teams;
+- leavers (`leavers: softDelete` only; otherwise they are just `unlisted`): the unlisted users within
+  `leaversEmailPattern` too, when it is set. A row outside `rowFilter` still lists its email: the person is in the
+  directory. Never a leaver, held back in `Plan.held_back` with the reason: the account the sync runs as, admins
+  (even with `protectAdmins` off), the users `protectedUsers` or `leaversExcluded` name, users sharing an email
+  with another user (bots are never read). When any directory row's email could not be read, every leaver is held
+  back: the directory cannot show that they left. How many may leave in one run is `maxLeavers`;
+- returners (with `PlanRules.restore_returners`): a directory person with no active account whose only account is
+  soft-deleted gets that account restored (`Plan.returners`), then its fields are planned as anyone's; several
+  soft-deleted accounts with the email, or a protected one, are held back, not restored;
 - a protected user is never changed: the account the sync runs as, admins (`isAdmin`, unless `protectAdmins` is
   off) and the users `protectedUsers` names (by name or email, case-insensitively). The change the directory asks
   for is planned as for anyone, then held back in `Plan.protected` with the reason, for the report
@@ -86,6 +95,10 @@ class PlanRules:
     team_mode: Literal["add", "replace"] = "add"
     managed_teams_parent: str | None = None
     create_missing_teams: bool = False
+    soft_delete_leavers: bool = False
+    leavers_email_pattern: re.Pattern[str] | None = None
+    leavers_excluded: frozenset[str] = frozenset()
+    restore_returners: bool = False
 
     @classmethod
     def from_settings(cls, settings: UserUpdaterSettings, principal: str | None = None) -> PlanRules:
@@ -102,6 +115,10 @@ class PlanRules:
             team_mode=settings.team_mode,
             managed_teams_parent=settings.managed_teams_parent,
             create_missing_teams=settings.create_missing_teams,
+            soft_delete_leavers=settings.leavers == "softDelete",
+            leavers_email_pattern=settings.leavers_email_pattern,
+            leavers_excluded=settings.leavers_excluded,
+            restore_returners=settings.restores_returners,
         )
 
     def in_scope(self, email: str) -> bool:
@@ -116,6 +133,22 @@ class PlanRules:
         if user.name.lower() in self.protected_users or user.email in self.protected_users:
             return "listed in protectedUsers; never changed"
         return None
+
+    def leaver_protection(self, user: CatalogUser) -> str | None:
+        """Why `user` may not be soft-deleted, or None: stricter than `protection`, as admins always count."""
+        if user.is_admin and not self.protect_admins:
+            return "an OpenMetadata admin; admins are never soft-deleted"
+        reason = self.protection(user)
+        if reason is not None:
+            return reason
+        if user.name.lower() in self.leavers_excluded or user.email in self.leavers_excluded:
+            return "listed in leaversExcluded; never soft-deleted"
+        return None
+
+    def in_leavers_scope(self, email: str) -> bool:
+        return self.in_scope(email) and (
+            self.leavers_email_pattern is None or self.leavers_email_pattern.fullmatch(email) is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +169,17 @@ class ProtectedChange:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    """A leaver not soft-deleted, or a returner not restored (`action`), and why; `protected` when the reason is
+    one of the protection rules."""
+
+    user: CatalogUser
+    action: Literal["delete", "restore"]
+    reason: str
+    protected: bool = False
+
+
 @dataclass
 class Plan:
     changes: list[UserChange] = field(default_factory=list)
@@ -154,10 +198,17 @@ class Plan:
     team_problems: dict[str, str] = field(default_factory=dict)
     team_problem_counts: Counter[str] = field(default_factory=Counter)
     new_teams: list[Team] = field(default_factory=list)
+    leavers: list[CatalogUser] = field(default_factory=list)
+    returners: list[CatalogUser] = field(default_factory=list)
+    held_back: list[HeldBack] = field(default_factory=list)
 
     @property
     def matched(self) -> int:
         return self.unchanged + len(self.changes) + len(self.protected)
+
+    @property
+    def leavers_held_back(self) -> int:
+        return sum(1 for held in self.held_back if held.action == "delete")
 
     @property
     def skipped_for_domain(self) -> int:
@@ -215,6 +266,7 @@ class SafetyLimits:
     max_percent: float = 100.0
     max_count: int | None = None
     min_changes_for_percent: int = 0
+    max_leavers: int = 10
 
     @classmethod
     def from_settings(cls, settings: UserUpdaterSettings) -> SafetyLimits:
@@ -222,13 +274,31 @@ class SafetyLimits:
             max_percent=settings.max_change_percent,
             max_count=settings.max_change_count,
             min_changes_for_percent=settings.min_changes_for_percent_limit,
+            max_leavers=settings.max_leavers,
         )
 
 
 def check_safety_limits(plan: Plan, limits: SafetyLimits) -> None:
     """Raise SafetyLimitError when the plan changes more than `max_percent` % of the matched users (and more than
-    `min_changes_for_percent` users) or more than `max_count` users: a broken directory feed looks like a mass
-    change, and a real one deserves a look first."""
+    `min_changes_for_percent` users) or more than `max_count` users, or soft-deletes more than `max_leavers`: a
+    broken directory feed looks like a mass change (or a mass departure), and a real one deserves a look first."""
+    problems = [problem for problem in (_change_limit(plan, limits), _leaver_limit(plan, limits)) if problem]
+    if problems:
+        raise SafetyLimitError(" ".join(problems))
+
+
+def _leaver_limit(plan: Plan, limits: SafetyLimits) -> str | None:
+    if len(plan.leavers) <= limits.max_leavers:
+        return None
+    return (
+        f"Safety limit: the plan soft-deletes {len(plan.leavers)} users the directory no longer lists, more than "
+        f"maxLeavers {limits.max_leavers}. Nothing was written. Check the directory first (a feed that lost people "
+        "looks like this); if they did leave, review the list (a dry run with reportPath shows them) and run again "
+        'with maxLeavers: "N".'
+    )
+
+
+def _change_limit(plan: Plan, limits: SafetyLimits) -> str | None:
     changed = len(plan.changes)
     share = 100.0 * changed / plan.matched if plan.matched else 0.0
     exceeded = []
@@ -239,13 +309,14 @@ def check_safety_limits(plan: Plan, limits: SafetyLimits) -> None:
         )
     if limits.max_count is not None and changed > limits.max_count:
         exceeded.append(f"more than maxChangeCount {limits.max_count}")
-    if exceeded:
-        raise SafetyLimitError(
-            f"Safety limit: the plan changes {changed} of {plan.matched} matched users ({share:.0f}%), "
-            f"{' and '.join(exceeded)}. Nothing was written. If these changes are expected (a first sync, a "
-            'reorganisation), review them and run again with a higher limit: maxChangePercent: "100" turns the '
-            'share check off, maxChangeCount: "N" allows N users.'
-        )
+    if not exceeded:
+        return None
+    return (
+        f"Safety limit: the plan changes {changed} of {plan.matched} matched users ({share:.0f}%), "
+        f"{' and '.join(exceeded)}. Nothing was written. If these changes are expected (a first sync, a "
+        'reorganisation), review them and run again with a higher limit: maxChangePercent: "100" turns the '
+        'share check off, maxChangeCount: "N" allows N users.'
+    )
 
 
 def teams_to_create(changes: Sequence[UserChange]) -> list[Team]:
@@ -512,8 +583,10 @@ def build_plan(
         if kept and kept.get(email, row) != row:
             continue
         user = snapshot.users_by_email.get(email)
+        if user is None and email not in snapshot.shared_emails and rules.restore_returners:
+            user = _returner(snapshot.deleted_by_email.get(email, ()), rules, plan)
         if user is None:
-            if email not in snapshot.shared_emails:
+            if email not in snapshot.shared_emails and email not in snapshot.deleted_by_email:
                 plan.not_found.append(DirectoryUser(row, email, display_name, domains, teams))
             continue
         change = _plan_user(
@@ -545,4 +618,45 @@ def build_plan(
         ),
         key=lambda user: user.name,
     )
+    if rules.soft_delete_leavers:
+        _plan_leavers(plan, listed, rules, unreadable)
     return plan
+
+
+def _returner(deleted: Sequence[CatalogUser], rules: PlanRules, plan: Plan) -> CatalogUser | None:
+    """The soft-deleted account to restore for a directory person with no active one, or None (held back when
+    there is a reason to tell)."""
+    if not deleted:
+        return None
+    if len(deleted) > 1:
+        several = f"{len(deleted)} soft-deleted accounts hold this email; none is restored"
+        plan.held_back.extend(HeldBack(user, "restore", several) for user in deleted)
+        return None
+    user = deleted[0]
+    protection = rules.protection(user)
+    if protection is not None:
+        plan.held_back.append(HeldBack(user, "restore", protection, protected=True))
+        return None
+    plan.returners.append(user)
+    return user
+
+
+def _plan_leavers(plan: Plan, listed: set[str], rules: PlanRules, unreadable: frozenset[tuple[int, str]]) -> None:
+    candidates = [user for user in plan.unlisted if rules.in_leavers_scope(user.email)]
+    for email, users in plan.shared_emails.items():
+        if email not in listed and rules.in_leavers_scope(email):
+            shared = f"{len(users)} OpenMetadata users share this email once case is ignored; none is soft-deleted"
+            plan.held_back.extend(HeldBack(user, "delete", shared) for user in users)
+    unread = sum(1 for _, problem_field in unreadable if problem_field in ("row", "email"))
+    for user in candidates:
+        reason = rules.leaver_protection(user)
+        if reason is not None:
+            plan.held_back.append(HeldBack(user, "delete", reason, protected=True))
+        elif unread:
+            unproven = (
+                f"{unread} directory row(s) have an email that could not be read, so the directory cannot show "
+                "that this person left; no leaver is soft-deleted until every row reads"
+            )
+            plan.held_back.append(HeldBack(user, "delete", unproven))
+        else:
+            plan.leavers.append(user)

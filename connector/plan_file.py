@@ -9,7 +9,9 @@ A plan is applied only when its bytes have the SHA-256 digest the operator names
 run that wrote it printed: the binding to what was reviewed comes from the operator's config, never from the file
 (docs/security.md, "Plan files"). Then, before any write, the whole plan is refused when it was made for another
 server or other fields, or holds a value that a directory row could not carry (`directory.parse_rows` checks
-both); per user, a change whose user changed in OpenMetadata since the plan was made is held back.
+both); per user, a change whose user changed in OpenMetadata since the plan was made is held back. A plan's
+leavers (soft deletes) and returners (restores) are applied only by a run with `leavers: softDelete`, each at the
+version planned; a leaver that a protection rule now covers is held back as at planning.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pydantic.alias_generators import to_camel
 
 from connector.catalog import GROUP, CatalogSnapshot, CatalogUser, Domain, DomainIndex, Team, TeamIndex
 from connector.directory import parse_rows
-from connector.plan import Plan, UserChange
+from connector.plan import HeldBack, Plan, PlanRules, UserChange
 from connector.private_file import PrivateFile
 from connector.settings import SyncField, UserUpdaterSettings
 
@@ -81,6 +83,15 @@ class PlannedUser(_Model):
     teams: TeamsChange | None = None
 
 
+class PlannedAccount(_Model):
+    """A leaver to soft-delete or a returner to restore, at the version read."""
+
+    id: str
+    name: str
+    email: str
+    version: float
+
+
 class PlanOptions(_Model):
     domain_mode: Literal["replace", "add"]
     domain_mapping: dict[str, str]
@@ -94,10 +105,11 @@ class PlanOptions(_Model):
 
 
 class PlanFile(_Model):
-    """Version 2 adds `matched` (for `maxChangePercent`); version 1 plans were applied without a digest."""
+    """Version 3 adds `leavers` and `returners`; version 2 added `matched` (for `maxChangePercent`); version 1
+    plans were applied without a digest."""
 
     format: Literal["openmetadata-user-updater/plan"] = FORMAT
-    format_version: Literal[2] = 2
+    format_version: Literal[2, 3] = 3
     created_at: datetime
     directory_endpoint: str
     openmetadata_host: str
@@ -105,6 +117,8 @@ class PlanFile(_Model):
     options: PlanOptions
     matched: int
     changes: list[PlannedUser]
+    leavers: list[PlannedAccount] = []
+    returners: list[PlannedAccount] = []
 
 
 def planned_user(change: UserChange, domains: DomainIndex, teams: TeamIndex | None = None) -> PlannedUser:
@@ -164,7 +178,13 @@ def new_plan_file(
         ),
         matched=plan.matched,
         changes=[planned_user(change, domains, teams) for change in plan.changes],
+        leavers=[planned_account(user) for user in plan.leavers],
+        returners=[planned_account(user) for user in plan.returners],
     )
+
+
+def planned_account(user: CatalogUser) -> PlannedAccount:
+    return PlannedAccount(id=user.id, name=user.name, email=user.email, version=user.version)
 
 
 def digest(content: bytes) -> str:
@@ -258,9 +278,17 @@ def _plan_problems(plan_file: PlanFile) -> list[str]:
     return problems
 
 
-def check_applicable(plan_file: PlanFile, *, openmetadata_host: str, fields: frozenset[SyncField]) -> None:
-    """Refuse the whole plan when it was made for another server or for other fields, or when a value in it is not
-    one the planner could have made from a directory row."""
+def check_applicable(
+    plan_file: PlanFile,
+    *,
+    openmetadata_host: str,
+    fields: frozenset[SyncField],
+    soft_deletes: bool = False,
+    restores: bool = False,
+) -> None:
+    """Refuse the whole plan when it was made for another server or for other fields, when it soft-deletes or
+    restores users and this run's settings do not, or when a value in it is not one the planner could have made
+    from a directory row."""
     if plan_file.openmetadata_host.rstrip("/").lower() != openmetadata_host.rstrip("/").lower():
         raise PlanFileError(
             f"the plan was made for OpenMetadata at {plan_file.openmetadata_host}, and this run talks to "
@@ -272,6 +300,12 @@ def check_applicable(plan_file: PlanFile, *, openmetadata_host: str, fields: fro
         raise PlanFileError(
             f"the plan syncs the fields {planned}, and this run's `fields` are {configured}; set `fields` to "
             f"{planned!r} to apply it. Nothing was written."
+        )
+    if (plan_file.leavers and not soft_deletes) or (plan_file.returners and not restores):
+        raise PlanFileError(
+            f"the plan soft-deletes {len(plan_file.leavers)} leaver(s) and restores {len(plan_file.returners)} "
+            "returner(s), and this run's leavers option is 'report'; set leavers: softDelete (with the same scope) "
+            "to apply it. Nothing was written."
         )
     problems = _plan_problems(plan_file)
     if problems:
@@ -370,3 +404,50 @@ def changes_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot) -> tuple[li
         else:
             changes.append(outcome)
     return changes, stale
+
+
+@dataclass(frozen=True, slots=True)
+class StaleAccount:
+    """A planned soft delete or restore that is not written: the user is no longer as the plan read it."""
+
+    planned: PlannedAccount
+    delete: bool
+    reason: str
+
+
+@dataclass
+class AccountsToApply:
+    leavers: list[CatalogUser]
+    returners: list[CatalogUser]
+    held_back: list[HeldBack]
+    stale: list[StaleAccount]
+
+
+def accounts_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot, rules: PlanRules) -> AccountsToApply:
+    """The plan's leavers still active and its returners still soft-deleted, each at the version planned (the
+    snapshot holds soft-deleted users when the plan has returners); the others as StaleAccounts. A leaver a
+    protection rule covers now (made admin since, say) is held back."""
+    users = snapshot.users_with_ids({p.id for p in plan_file.leavers} | {p.id for p in plan_file.returners})
+    deleted_ids = {user.id for same in snapshot.deleted_by_email.values() for user in same}
+    result = AccountsToApply([], [], [], [])
+    for delete, planned_accounts in ((True, plan_file.leavers), (False, plan_file.returners)):
+        for planned in planned_accounts:
+            user = users.get(planned.id)
+            reason = None
+            if user is None or (user.id in deleted_ids) == delete:
+                state = "gone or already soft-deleted" if delete else "no longer soft-deleted (restored, or gone)"
+                reason = f"{state} since the plan was made; not written"
+            elif user.version != planned.version:
+                reason = (
+                    f"changed in OpenMetadata since the plan was made (version {planned.version:g} in the plan, "
+                    f"{user.version:g} now); not written"
+                )
+            if reason is not None or user is None:
+                result.stale.append(StaleAccount(planned, delete, reason or ""))
+                continue
+            protection = rules.leaver_protection(user) if delete else rules.protection(user)
+            if protection is not None:
+                result.held_back.append(HeldBack(user, "delete" if delete else "restore", protection, protected=True))
+            else:
+                (result.leavers if delete else result.returners).append(user)
+    return result

@@ -27,6 +27,13 @@ class SyncReport:
     teams_synced: bool = False
     changed_since_plan: int = 0
     protected: int = 0
+    # `leavers: softDelete` (and restoring returners): shown only when it is on.
+    accounts: bool = False
+    leavers: int = 0
+    soft_deleted: int = 0
+    leavers_held_back: int = 0
+    returners: int = 0
+    restored: int = 0
     plan_digest: str | None = None
     directory_requests: int = 0
     openmetadata_reads: int = 0
@@ -36,7 +43,14 @@ class SyncReport:
 
     @classmethod
     def planned_from(
-        cls, plan: Plan, directory_rows: int, invalid_rows: int, dry_run: bool, teams_synced: bool = False
+        cls,
+        plan: Plan,
+        directory_rows: int,
+        invalid_rows: int,
+        dry_run: bool,
+        *,
+        teams_synced: bool = False,
+        accounts: bool = False,
     ) -> SyncReport:
         """The counts known once the plan is made; writes and requests are counted as the run goes on."""
         return cls(
@@ -55,6 +69,10 @@ class SyncReport:
             skipped_for_team=plan.skipped_for_team,
             teams_synced=teams_synced,
             dry_run=dry_run,
+            accounts=accounts,
+            leavers=len(plan.leavers),
+            leavers_held_back=plan.leavers_held_back,
+            returners=len(plan.returners),
         )
 
     def summary(self) -> str:
@@ -76,6 +94,15 @@ class SyncReport:
         if self.teams_synced:
             # Only when teams are synced, so that the summary of a run without them reads as before.
             source += f"; skipped for unknown team {self.skipped_for_team}; teams created {self.teams_created}"
+        if self.accounts:
+            if self.dry_run:
+                source += f"; leavers who would be soft-deleted {self.leavers}; returners to restore {self.returners}"
+            else:
+                source += (
+                    f"; leavers soft-deleted {self.soft_deleted} of {self.leavers}; returners restored "
+                    f"{self.restored} of {self.returners}"
+                )
+            source += f"; leavers held back {self.leavers_held_back}"
         prefix = "DRY RUN, nothing written: " if self.dry_run else ""
         plan = f'. Plan file written: applyPlanDigest "{self.plan_digest}"' if self.plan_digest else ""
         return (

@@ -425,6 +425,41 @@ class UserUpdaterSettings(BaseModel):
             "read (a number, say) never clears."
         ),
     ] = False
+    leavers: Annotated[
+        Literal["report", "softDelete"],
+        Field(
+            description="What happens to OpenMetadata users (not bots) the directory no longer lists. `report`: "
+            "they are reported (`unlisted`), never changed. `softDelete`: those within the company scope "
+            "(`leaversEmailPattern`, else `emailPattern`; one of them is required) are soft-deleted, never admins, "
+            "the sync's own account, `protectedUsers` or `leaversExcluded`, at most `maxLeavers` per run; a person "
+            "the directory lists again is restored to the same account. Needs Delete and EditAll on users "
+            "(docs/recipes.md, 'Leavers, first in dry run')."
+        ),
+    ] = "report"
+    leavers_email_pattern: Annotated[
+        re.Pattern[str] | None,
+        Field(
+            description="Regular expression the whole email of a leaver must match, case-insensitively, e.g. "
+            r"`'.*@example\.com'`: the company's own accounts, so that guests and partners are never soft-deleted. "
+            "Applies with `emailPattern`, not instead of it."
+        ),
+    ] = None
+    leavers_excluded: Annotated[
+        frozenset[str],
+        Field(
+            description="Comma-separated OpenMetadata user names or emails never soft-deleted as leavers, e.g. "
+            "'svc-reports,auditor@example.com' (case-insensitive). The directory's values are still synced for them."
+        ),
+    ] = frozenset()
+    max_leavers: Annotated[
+        int,
+        Field(
+            ge=0,
+            description="Safety limit of `leavers: softDelete`: the largest number of users one run may "
+            "soft-delete; a plan above it stops the run before any write (a dry run warns and goes on). Separate "
+            "from maxChangePercent and maxChangeCount, which count field changes.",
+        ),
+    ] = 10
     mask_emails: Annotated[
         bool,
         Field(
@@ -472,7 +507,7 @@ class UserUpdaterSettings(BaseModel):
                 raise ValueError("'createMissingTeams' needs 'managedTeamsParent', the team to create them under")
         return self
 
-    @field_validator("email_pattern", mode="before")
+    @field_validator("email_pattern", "leavers_email_pattern", mode="before")
     @classmethod
     def _compile_email_pattern(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -521,6 +556,15 @@ class UserUpdaterSettings(BaseModel):
             )
         return self
 
+    @model_validator(mode="after")
+    def _leavers_scope(self) -> UserUpdaterSettings:
+        if self.leavers == "softDelete" and self.email_pattern is None and self.leavers_email_pattern is None:
+            raise ValueError(
+                "'leavers: softDelete' needs the company's scope: set 'leaversEmailPattern' (or 'emailPattern'), e.g. "
+                r"'.*@example\.com', so that no account outside it is ever soft-deleted"
+            )
+        return self
+
     @field_validator("apply_plan_digest", mode="before")
     @classmethod
     def _digest_form(cls, value: Any) -> Any:
@@ -531,7 +575,7 @@ class UserUpdaterSettings(BaseModel):
             raise ValueError("must be 'sha256:' and the 64 hex digits the run that wrote the plan printed")
         return f"sha256:{digest}"
 
-    @field_validator("protected_users", mode="before")
+    @field_validator("protected_users", "leavers_excluded", mode="before")
     @classmethod
     def _parse_protected_users(cls, value: Any) -> Any:
         if not isinstance(value, str):
@@ -632,6 +676,11 @@ class UserUpdaterSettings(BaseModel):
             page_start_variable=self.graphql_page_start_variable or default_start,
             variables=self.graphql_variables,
         )
+
+    @property
+    def restores_returners(self) -> bool:
+        """Whether a directory person whose only account is soft-deleted gets it restored."""
+        return self.leavers == "softDelete"
 
     @property
     def tls_verify(self) -> bool | str:

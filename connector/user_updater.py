@@ -41,20 +41,31 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from connector import plan_file
-from connector.catalog import USER_FIELDS_WITH_TEAMS, CatalogSnapshot, DomainIndex, Team, TeamIndex, load_snapshot
+from connector.catalog import (
+    USER_FIELDS_WITH_TEAMS,
+    CatalogSnapshot,
+    CatalogUser,
+    DomainIndex,
+    Team,
+    TeamIndex,
+    load_snapshot,
+)
 from connector.change_report import (
     Action,
     ChangeReport,
+    ReportRow,
+    account_row,
     change_rows,
     plan_rows,
     protected_rows,
+    stale_account_rows,
     stale_rows,
     team_rows,
 )
@@ -92,6 +103,7 @@ from connector.plan import (
 from connector.privacy import email_shown
 from connector.report import SyncReport
 from connector.settings import SyncField, UserUpdaterSettings
+from connector.soft_delete import ConflictError, SoftDeleteWriter
 from connector.writer import (
     UserWriter,
     WriteError,
@@ -118,6 +130,7 @@ class UserUpdaterSource(Source):
         self.report = SyncReport()
         self.plan: Plan | None = None
         self.stale: list[plan_file.StaleChange] = []
+        self.stale_accounts: list[plan_file.StaleAccount] = []
         self._domains = DomainIndex()
         self._teams = TeamIndex()
         self._organization_ids: frozenset[str] = frozenset()
@@ -161,13 +174,16 @@ class UserUpdaterSource(Source):
         return redact_url(self.metadata.config.hostPort).rstrip("/")
 
     def _load_snapshot(
-        self, cancel: threading.Event | None = None, strings: dict[str, str] | None = None
+        self, cancel: threading.Event | None = None, strings: dict[str, str] | None = None, *, deleted: bool = False
     ) -> CatalogSnapshot:
         started = time.monotonic()
-        snapshot = load_snapshot(self.api, self.settings.page_size, cancel, strings, teams=self._teams_synced)
+        snapshot = load_snapshot(
+            self.api, self.settings.page_size, cancel, strings, teams=self._teams_synced, deleted=deleted
+        )
         logger.info(
-            "Loaded %d OpenMetadata users and %d domains%s in %.1fs",
+            "Loaded %d OpenMetadata users%s and %d domains%s in %.1fs",
             len(snapshot.users_by_email),
+            f" (and {sum(map(len, snapshot.deleted_by_email.values()))} soft-deleted)" if deleted else "",
             len(snapshot.domains.by_id),
             f" and {len(snapshot.teams.by_id)} teams" if self._teams_synced else "",
             time.monotonic() - started,
@@ -190,7 +206,7 @@ class UserUpdaterSource(Source):
         cancel = threading.Event()
         strings: dict[str, str] = {}
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-snapshot") as pool:
-            snapshot_read = pool.submit(self._load_snapshot, cancel, strings)
+            snapshot_read = pool.submit(self._load_snapshot, cancel, strings, deleted=self.settings.restores_returners)
             try:
                 directory = self._read_directory(strings)
             except BaseException:
@@ -239,9 +255,15 @@ class UserUpdaterSource(Source):
             invalid_rows=len(skipped_rows),
             dry_run=self.settings.dry_run,
             teams_synced=self._teams_synced,
+            accounts=self._accounts,
         )
         if self.settings.plan_path is not None:
             self.report.plan_digest = self._save_plan(plan, self.settings.plan_path)
+
+    @property
+    def _accounts(self) -> bool:
+        """Whether this run soft-deletes leavers or restores returners."""
+        return self.settings.leavers == "softDelete" or self.settings.restores_returners
 
     def _save_plan(self, plan: Plan, path: Path) -> str:
         saved = plan_file.new_plan_file(
@@ -268,7 +290,13 @@ class UserUpdaterSource(Source):
     def _prepare_from_plan_file(self, path: Path, rules: PlanRules) -> None:
         # The settings require the digest with the plan.
         saved = plan_file.load(path, self.settings.apply_plan_digest or "")
-        plan_file.check_applicable(saved, openmetadata_host=self._openmetadata_host, fields=self.settings.fields)
+        plan_file.check_applicable(
+            saved,
+            openmetadata_host=self._openmetadata_host,
+            fields=self.settings.fields,
+            soft_deletes=self.settings.leavers == "softDelete",
+            restores=self.settings.restores_returners,
+        )
         logger.info(
             "Applying the plan %s (digest %s as applyPlanDigest names; made %s from the directory at %s, %d user "
             "change(s)); the directory is not read",
@@ -278,10 +306,15 @@ class UserUpdaterSource(Source):
             saved.directory_endpoint,
             len(saved.changes),
         )
-        planned, self.stale = plan_file.changes_to_apply(saved, self._load_snapshot())
-        for stale in self.stale:
-            logger.warning("user %s: %s", stale.planned.name, stale.reason)
-            self.status.warning(f"user {stale.planned.name}", stale.reason)
+        snapshot = self._load_snapshot(deleted=bool(saved.returners))
+        planned, self.stale = plan_file.changes_to_apply(saved, snapshot)
+        accounts = plan_file.accounts_to_apply(saved, snapshot, rules)
+        self.stale_accounts = accounts.stale
+        for name, reason in [(s.planned.name, s.reason) for s in self.stale] + [
+            (s.planned.name, s.reason) for s in accounts.stale
+        ]:
+            logger.warning("user %s: %s", name, reason)
+            self.status.warning(f"user {name}", reason)
         changes, protected = hold_back_protected(planned, rules)
         # The plan's matched users (stale ones count as unchanged), so that maxChangePercent means what it meant when
         # the plan was made.
@@ -290,16 +323,23 @@ class UserUpdaterSource(Source):
             protected=protected,
             unchanged=saved.matched - len(changes) - len(protected),
             new_teams=teams_to_create(changes),
+            leavers=accounts.leavers,
+            returners=accounts.returners,
+            held_back=accounts.held_back,
         )
         self._report_protected(plan)
         self._check_safety_limits(plan)
         self.plan = plan
         self.report = SyncReport(
             planned=len(changes),
-            changed_since_plan=len(self.stale),
+            changed_since_plan=len(self.stale) + len(accounts.stale),
             protected=len(protected),
             dry_run=self.settings.dry_run,
             from_plan_file=True,
+            accounts=self._accounts,
+            leavers=len(plan.leavers),
+            leavers_held_back=plan.leavers_held_back,
+            returners=len(plan.returners),
         )
 
     def _report_protected(self, plan: Plan) -> None:
@@ -310,6 +350,21 @@ class UserUpdaterSource(Source):
             )
             logger.warning(message)
             self.status.warning(f"user {held.change.user.name}", message)
+        for account in plan.held_back:
+            what = "left the directory but is not soft-deleted" if account.action == "delete" else "is not restored"
+            message = f"user {account.user.name} {what}: {account.reason}"
+            logger.warning(message)
+            self.status.warning(f"user {account.user.name}", message)
+        if self._accounts:
+            verb = "would be" if self.settings.dry_run else "to be"
+            logger.info(
+                "Leavers: %d %s soft-deleted, %d held back; returners: %d %s restored",
+                len(plan.leavers),
+                verb,
+                plan.leavers_held_back,
+                len(plan.returners),
+                verb,
+            )
 
     def _report_plan(self, plan: Plan) -> None:
         self._report_protected(plan)
@@ -384,7 +439,17 @@ class UserUpdaterSource(Source):
                 report.write(plan_rows(self.plan))
                 report.write(stale_rows(self.stale))
                 report.write(protected_rows(self.plan.protected, self._domains, self._teams))
-            yield from self._write_changes(self.plan, report)
+                report.write(stale_account_rows(self.stale_accounts))
+            writer = SoftDeleteWriter(self.api)
+            # A returner's account comes back before its fields are written: a soft-deleted user cannot be patched.
+            not_restored = yield from self._write_accounts(self.plan.returners, False, writer, report)
+            changes = [change for change in self.plan.changes if change.user.id not in not_restored]
+            for change in self.plan.changes:
+                if change.user.id in not_restored:
+                    self.report.failed += 1
+                    self._record(report, change, Action.FAILED, "the soft-deleted account was not restored")
+            yield from self._write_changes(self.plan, changes, report)
+            yield from self._write_accounts(self.plan.leavers, True, writer, report)
             self.report.directory_requests = self.directory.requests_sent
             self.report.openmetadata_reads = self.api.reads
             self.report.openmetadata_writes = self.api.writes
@@ -395,6 +460,50 @@ class UserUpdaterSource(Source):
             if report is not None:
                 report.close()
                 logger.info("Change report: %d row(s) written to %s", report.rows, report.path)
+
+    def _write_accounts(
+        self, users: list[CatalogUser], delete: bool, writer: SoftDeleteWriter, report: ChangeReport | None
+    ) -> Generator[Either[Any], None, set[str]]:
+        """Soft-delete the leavers (`delete`) or restore the returners; return the ids that failed."""
+        write = writer.delete if delete else writer.restore
+        verb = "soft-delete" if delete else "restore"
+        if self.settings.dry_run:
+            for user in users:
+                logger.info("Dry run, not written: %s user %s", verb, user.name)
+                self._write_row(report, account_row(user, delete, Action.DELETE if delete else Action.RESTORE, ""))
+            return set()
+        failed: set[str] = set()
+        for user, outcome in write_each(users, write, self.settings.write_concurrency, self.api.base_url):
+            if isinstance(outcome, WriteError):
+                failed.add(user.id)
+                self.report.failed += 1
+                action = Action.CONFLICT if isinstance(outcome, ConflictError) else Action.FAILED
+                self._write_row(report, account_row(user, delete, action, str(outcome)))
+                yield Either(
+                    left=StackTraceError(name=f"user {user.name}", error=f"{verb} failed: {outcome}", stackTrace=None),
+                    right=None,
+                )
+                continue
+            if delete:
+                self.report.soft_deleted += 1
+            else:
+                self.report.restored += 1
+            self._write_row(
+                report, account_row(user, delete, Action.DELETED if delete else Action.RESTORED, outcome.note)
+            )
+            logger.info(
+                "user %s: %s%s",
+                user.name,
+                "soft-deleted" if delete else "restored",
+                f" ({outcome.note})" if outcome.note else "",
+            )
+            self.status.updated(f"User [{user.name}]")
+        return failed
+
+    @staticmethod
+    def _write_row(report: ChangeReport | None, row: ReportRow) -> None:
+        if report is not None:
+            report.write([row])
 
     def _record(self, report: ChangeReport | None, change: UserChange, action: Action, reason: str) -> None:
         if report is not None:
@@ -423,8 +532,10 @@ class UserUpdaterSource(Source):
                     report.write(team_rows(team.name, under, Action.CREATED, ""))
                 logger.info("team %s: created, of type Group, under %s", outcome.name, under)
 
-    def _write_changes(self, plan: Plan, report: ChangeReport | None) -> Iterable[Either[Any]]:
-        changes = plan.changes
+    def _write_changes(
+        self, plan: Plan, changes: list[UserChange], report: ChangeReport | None
+    ) -> Iterable[Either[Any]]:
+        """Create the plan's new teams, then write `changes` (the plan's, less those of returners not restored)."""
         if self.settings.dry_run:
             for team in plan.new_teams:
                 logger.info("Dry run, not created: team %s, of type Group, under %s", team.name, self._parent_of(team))

@@ -18,6 +18,8 @@ pass. The first rule whose method and path match a request decides it. KINDs:
 - a status code (`429`, `500`, `503`, ...): answer it with a JSON error body; 429 and 503 carry `Retry-After`;
 - `slow`: wait `slow_seconds` (past the client's timeout), then pass the request on;
 - `drop`: close the connection without an HTTP answer;
+- `lost`: pass the request on, then close the connection without sending its answer (a write applied whose
+  answer never arrived);
 - `exit`: end the server process at once, as a crash or a killed container would (no answer, no cleanup);
 - kinds a server adds (the directory's GraphQL faults, `directory_server.faults`).
 
@@ -177,6 +179,11 @@ async def _drop(ctx: FaultContext) -> None:
     await ctx.drop()
 
 
+async def _lost(ctx: FaultContext) -> None:
+    await ctx.capture()
+    await ctx.drop()
+
+
 async def _exit(ctx: FaultContext) -> None:
     # Like a crash: committed writes stay (SQLite's journal), the request in flight gets no answer.
     os._exit(70)
@@ -187,7 +194,7 @@ async def _status(ctx: FaultContext, status: int) -> None:
     await ctx.answer(JSONResponse({"code": status, "message": "injected fault"}, status_code=status, headers=headers))
 
 
-BASE_KINDS: dict[str, Kind] = {"ok": _ok, "slow": _slow, "drop": _drop, "exit": _exit}
+BASE_KINDS: dict[str, Kind] = {"ok": _ok, "slow": _slow, "drop": _drop, "lost": _lost, "exit": _exit}
 
 
 @dataclass

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from connector import plan_file
-from connector.plan import Plan, UserChange
+from connector.plan import Plan, PlanRules, UserChange
 from connector.settings import SyncField, UserUpdaterSettings
 from tests.unit.test_plan import AARON, BOTH, BRIAN, FINANCE, MARKETING, snapshot
 
@@ -203,3 +203,35 @@ def test_a_plan_of_the_first_format_is_not_applied(tmp_path: Path) -> None:
     path = rewritten(saved(tmp_path), _set("formatVersion", 1))
     with pytest.raises(plan_file.PlanFileError, match="is not a plan file of this connector"):
         load(path)
+
+
+CAROL = replace(AARON, id="u-c", name="carol", email="carol@gmail.com", version=0.2)
+DAVE = replace(AARON, id="u-d", name="dave", email="dave@gmail.com", version=0.5)
+
+
+def test_leavers_and_returners_are_carried_and_applied_only_at_their_planned_version(tmp_path: Path) -> None:
+    made = plan_file.new_plan_file(
+        Plan(leavers=[BRIAN, CAROL], returners=[DAVE]),
+        snapshot().domains,
+        SETTINGS,
+        directory_endpoint="http://directory:4000/",
+        openmetadata_host=HOST,
+        created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+    )
+    path = tmp_path / "plan.json"
+    plan_file.save(path, made)
+    loaded = load(path)
+    assert loaded.format_version == 3
+    assert [leaver.name for leaver in loaded.leavers] == ["brian_smith7", "carol"]
+    with pytest.raises(plan_file.PlanFileError, match="set leavers: softDelete"):
+        plan_file.check_applicable(loaded, openmetadata_host=HOST, fields=BOTH)
+    plan_file.check_applicable(loaded, openmetadata_host=HOST, fields=BOTH, soft_deletes=True, restores=True)
+
+    # Carol changed since the plan; Dave is still soft-deleted at his version; Brian became an admin.
+    now = snapshot(replace(BRIAN, is_admin=True), replace(CAROL, version=0.3))
+    now.deleted_by_email = {DAVE.email: [DAVE]}
+    accounts = plan_file.accounts_to_apply(loaded, now, PlanRules(soft_delete_leavers=True))
+    assert accounts.leavers == []
+    assert accounts.returners == [DAVE]
+    assert [(held.user.name, held.protected) for held in accounts.held_back] == [("brian_smith7", True)]
+    assert [(stale.planned.name, stale.delete) for stale in accounts.stale] == [("carol", True)]
