@@ -4,8 +4,9 @@ Columns: email, user (the OpenMetadata user's name), field, old_value, new_value
 teams are listed by FQN (a team the run creates by its name). Actions:
 
 - `create`: dry run; a team a real run would create (`createMissingTeams`; field `team`, old_value the parent, new_value
-  the team's name). Nothing was written.
-- `created`: the team was created (a `failed` row when it was not).
+  the team's name), or a new joiner's account (`createMissingUsers`; field `user`, new_value the account's name, then
+  a row per field it is created with). Nothing was written.
+- `created`: the team or the account was created (`failed` rows when it was not).
 - `update`: dry run; the change a real run would write. Nothing was written.
 - `updated`: written, and OpenMetadata answered with the new value.
 - `failed`: the write failed; the reason is OpenMetadata's answer.
@@ -41,7 +42,7 @@ from enum import Enum
 from pathlib import Path
 
 from connector.catalog import CatalogUser, DomainIndex, TeamIndex
-from connector.plan import Plan, ProtectedChange
+from connector.plan import NewUser, Plan, ProtectedChange
 from connector.plan_file import (
     DomainRef,
     PlannedAccount,
@@ -113,6 +114,18 @@ def change_rows(planned: PlannedUser, action: Action, reason: str) -> list[Repor
     return rows
 
 
+def new_user_rows(user: NewUser, action: Action, reason: str) -> list[ReportRow]:
+    """The rows of an account created for a new joiner: field `user` with its name, then each field it gets."""
+    rows = [ReportRow(user.email, user.name, "user", None, user.name, action, reason)]
+    if user.display_name is not None:
+        rows.append(ReportRow(user.email, user.name, "displayName", None, user.display_name, action, reason))
+    if user.domains:
+        rows.append(ReportRow(user.email, user.name, "domains", None, [d.fqn for d in user.domains], action, reason))
+    if user.teams:
+        rows.append(ReportRow(user.email, user.name, "teams", None, [t.fqn for t in user.teams], action, reason))
+    return rows
+
+
 def team_rows(name: str, parent: str, action: Action, reason: str) -> list[ReportRow]:
     """The row of a team the run creates (`createMissingTeams`): field `team`, its parent as the old value."""
     return [ReportRow("", "", "team", parent, name, action, reason)]
@@ -141,7 +154,9 @@ def plan_rows(plan: Plan) -> Iterator[ReportRow]:
         reason = f"{len(people)} directory rows for this email disagree (rows {', '.join(str(p.row) for p in people)})"
         yield ReportRow(email, "", "", None, None, Action.SKIPPED, reason)
     for person in plan.not_found:
-        yield ReportRow(person.email, "", "", None, None, Action.SKIPPED, "no OpenMetadata user has this email")
+        why_not = plan.not_created.get(person.email)
+        reason = "no OpenMetadata user has this email" + (f"; {why_not}" if why_not else "")
+        yield ReportRow(person.email, "", "", None, None, Action.SKIPPED, reason)
     for email, users in plan.shared_emails.items():
         reason = f"{len(users)} OpenMetadata users share this email once case is ignored; none is changed"
         for user in users:

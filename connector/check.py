@@ -17,6 +17,7 @@ from connector.openmetadata import OpenMetadataApi
 from connector.permissions import REMEDY, Principal, field_access, operation_problems, operations_needed, whoami
 from connector.plan import Plan, PlanRules, SafetyLimitError, SafetyLimits, build_plan, check_safety_limits
 from connector.settings import SyncField, UserUpdaterSettings
+from connector.sign_in import SignInError, check_sign_in
 from connector.writer import describe_change
 
 # How many planned changes are shown when the safety limit stops a run or a check.
@@ -55,6 +56,9 @@ def planned_changes(plan: Plan, domains: DomainIndex, teams: TeamIndex | None = 
     lines += [f"soft-delete user {user.name} (left the directory)" for user in plan.leavers[:PLANNED_CHANGES_SHOWN]]
     if len(plan.leavers) > PLANNED_CHANGES_SHOWN:
         lines.append(f"... and {len(plan.leavers) - PLANNED_CHANGES_SHOWN} more leavers")
+    lines += [f"create user {user.name} (a new joiner)" for user in plan.new_users[:PLANNED_CHANGES_SHOWN]]
+    if len(plan.new_users) > PLANNED_CHANGES_SHOWN:
+        lines.append(f"... and {len(plan.new_users) - PLANNED_CHANGES_SHOWN} more new accounts")
     return lines
 
 
@@ -121,6 +125,11 @@ class ConnectionCheck:
             problems = [f"{principal} may not edit users' {' and '.join(denied)}, which connectionOptions.fields syncs"]
             raise CheckFailedError("; ".join((problems if denied else []) + refused) + f" ({lines}). {REMEDY}.")
         granted = "".join(f"; {need.purpose}: {need.operation} on {need.resource} allowed" for need in needs)
+        if self.settings.create_missing_users:
+            try:
+                granted += f"; createMissingUsers: {check_sign_in(self.api)}"
+            except SignInError as exc:
+                raise CheckFailedError(str(exc)) from None
         return f"{principal} may edit users' {lines}{granted}"
 
     def directory_query(self) -> str:
@@ -174,6 +183,11 @@ class ConnectionCheck:
                 f"{plan.leavers_held_back} held back; returners: "
                 f"{len(plan.returners)} would be restored"
                 if self.settings.leavers == "softDelete" or self.settings.restores_returners
+                else ""
+            )
+            + (
+                f"; new accounts: {len(plan.new_users)} would be created, {len(plan.not_created)} not"
+                if self.settings.create_missing_users
                 else ""
             )
         )

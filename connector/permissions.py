@@ -127,6 +127,8 @@ def operations_needed(settings: UserUpdaterSettings) -> list[OperationNeed]:
         needs.append(
             OperationNeed("user", "Delete", "leavers: softDelete soft-deletes users the directory no longer lists")
         )
+    if settings.create_missing_users:
+        needs.append(OperationNeed("user", "Create", "createMissingUsers creates accounts for new joiners"))
     if settings.restores_returners:
         needs.append(
             OperationNeed("user", "EditAll", "a returner's soft-deleted account is restored (PUT /users/restore)")

@@ -36,6 +36,12 @@ Rules (docs/design.md, "Rules of the plan", states them for operators):
 - returners (with `PlanRules.restore_returners`): a directory person with no active account whose only account is
   soft-deleted gets that account restored (`Plan.returners`), then its fields are planned as anyone's; several
   soft-deleted accounts with the email, or a protected one, are held back, not restored;
+- joiners (`PlanRules.create_missing_users`): a directory person with no account, active or soft-deleted, gets a new
+  one (`Plan.new_users`) named as a first sign-in names them (`connector.sign_in.sign_in_name`: the email's part
+  before `@`, lower-cased), with the email and the synced fields' values resolved as for anyone (an unknown domain or
+  team is left out, with its warning). Not created, with the reason in `Plan.not_created`: a name another account
+  holds (active, soft-deleted, or another email's), a name two directory people would share, a name OpenMetadata
+  would refuse, a person `protectedUsers` names. Returners are restored, never created again;
 - a protected user is never changed: the account the sync runs as, admins (`isAdmin`, unless `protectAdmins` is
   off) and the users `protectedUsers` names (by name or email, case-insensitively). The change the directory asks
   for is planned as for anyone, then held back in `Plan.protected` with the reason, for the report
@@ -63,6 +69,7 @@ from connector.catalog import (
 )
 from connector.directory import DirectoryUser, DirectoryUsers
 from connector.settings import SyncField, UserUpdaterSettings
+from connector.sign_in import name_problem, sign_in_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,18 @@ class UserChange:
     domains: tuple[Domain, ...] | None = None
     clear_display_name: bool = False
     teams: tuple[Team, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewUser:
+    """An account to create before the person's first sign-in; each field None when it is not synced (or the
+    directory has no usable value). A team with an empty id is one the run creates first (`createMissingTeams`)."""
+
+    name: str
+    email: str
+    display_name: str | None = None
+    domains: tuple[Domain, ...] = ()
+    teams: tuple[Team, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +118,7 @@ class PlanRules:
     leavers_email_pattern: re.Pattern[str] | None = None
     leavers_excluded: frozenset[str] = frozenset()
     restore_returners: bool = False
+    create_missing_users: bool = False
 
     @classmethod
     def from_settings(cls, settings: UserUpdaterSettings, principal: str | None = None) -> PlanRules:
@@ -119,6 +139,7 @@ class PlanRules:
             leavers_email_pattern=settings.leavers_email_pattern,
             leavers_excluded=settings.leavers_excluded,
             restore_returners=settings.restores_returners,
+            create_missing_users=settings.create_missing_users,
         )
 
     def in_scope(self, email: str) -> bool:
@@ -201,6 +222,9 @@ class Plan:
     leavers: list[CatalogUser] = field(default_factory=list)
     returners: list[CatalogUser] = field(default_factory=list)
     held_back: list[HeldBack] = field(default_factory=list)
+    new_users: list[NewUser] = field(default_factory=list)
+    # Directory people without an account who get none (`createMissingUsers`), by email, and why.
+    not_created: dict[str, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> int:
@@ -299,7 +323,8 @@ def _leaver_limit(plan: Plan, limits: SafetyLimits) -> str | None:
 
 
 def _change_limit(plan: Plan, limits: SafetyLimits) -> str | None:
-    changed = len(plan.changes)
+    # A new account counts as a change: a feed whose emails all changed would otherwise create everyone anew.
+    changed = len(plan.changes) + len(plan.new_users)
     share = 100.0 * changed / plan.matched if plan.matched else 0.0
     exceeded = []
     if limits.max_percent < 100 and share > limits.max_percent and changed > limits.min_changes_for_percent:
@@ -312,18 +337,20 @@ def _change_limit(plan: Plan, limits: SafetyLimits) -> str | None:
     if not exceeded:
         return None
     return (
-        f"Safety limit: the plan changes {changed} of {plan.matched} matched users ({share:.0f}%), "
+        f"Safety limit: the plan changes {changed} of {plan.matched} matched users ({share:.0f}%)"
+        f"{f', new accounts included ({len(plan.new_users)})' if plan.new_users else ''}, "
         f"{' and '.join(exceeded)}. Nothing was written. If these changes are expected (a first sync, a "
         'reorganisation), review them and run again with a higher limit: maxChangePercent: "100" turns the '
         'share check off, maxChangeCount: "N" allows N users.'
     )
 
 
-def teams_to_create(changes: Sequence[UserChange]) -> list[Team]:
-    """The teams without an id that the changes put users into, each once, in order of first use."""
+def teams_to_create(changes: Sequence[UserChange], new_users: Sequence[NewUser] = ()) -> list[Team]:
+    """The teams without an id that the changes (and the new accounts) put users into, each once, in order of first
+    use."""
     found: dict[str, Team] = {}
-    for change in changes:
-        for team in change.teams or ():
+    for teams in [change.teams or () for change in changes] + [user.teams for user in new_users]:
+        for team in teams:
             if not team.id:
                 found.setdefault(team.name.lower(), team)
     return list(found.values())
@@ -608,8 +635,10 @@ def build_plan(
             plan.changes.append(change)
     plan.shared_emails = {email: users for email, users in snapshot.shared_emails.items() if rules.in_scope(email)}
     plan.changes, plan.protected = hold_back_protected(plan.changes, rules)
-    # Only the new teams that a change to write puts someone into are created.
-    plan.new_teams = teams_to_create(plan.changes)
+    if rules.create_missing_users and plan.not_found:
+        _plan_joiners(snapshot, fields, rules, scope, plan)
+    # Only the new teams that a change to write or a new account puts someone into are created.
+    plan.new_teams = teams_to_create(plan.changes, plan.new_users)
     plan.unlisted = sorted(
         (
             snapshot.users_by_email[email]
@@ -660,3 +689,53 @@ def _plan_leavers(plan: Plan, listed: set[str], rules: PlanRules, unreadable: fr
             plan.held_back.append(HeldBack(user, "delete", unproven))
         else:
             plan.leavers.append(user)
+
+
+def _taken_names(snapshot: CatalogSnapshot) -> set[str]:
+    """The lower-cased names of every account read: active, sharing an email, soft-deleted."""
+    taken = {user.name.lower() for user in snapshot.users_by_email.values()}
+    for groups in (snapshot.shared_emails.values(), snapshot.deleted_by_email.values()):
+        for users in groups:
+            taken.update(user.name.lower() for user in users)
+    return taken
+
+
+def _plan_joiners(
+    snapshot: CatalogSnapshot, fields: frozenset[SyncField], rules: PlanRules, scope: TeamScope, plan: Plan
+) -> None:
+    """Plan an account for each person in `plan.not_found` that may get one; the others stay there, with the reason
+    in `plan.not_created`."""
+    taken = _taken_names(snapshot)
+    names = Counter(sign_in_name(person.email) for person in plan.not_found)
+    not_found = []
+    for person in plan.not_found:
+        name = sign_in_name(person.email)
+        reason = name_problem(name)
+        if reason is None and names[name] > 1:
+            reason = f"{names[name]} directory people would get the name {name!r} (the email's part before '@')"
+        elif reason is None and name in taken:
+            reason = f"another OpenMetadata account holds the name {name!r} that a first sign-in with this email gives"
+        elif reason is None and (name in rules.protected_users or person.email in rules.protected_users):
+            reason = "listed in protectedUsers; never changed"
+        if reason is not None:
+            plan.not_created[person.email] = f"{reason}; no account is created"
+            not_found.append(person)
+            continue
+        display_name = person.display_name if SyncField.DISPLAY_NAME in fields else None
+        domains: tuple[Domain, ...] | str = ()
+        if SyncField.DOMAINS in fields and person.domains:
+            domains = _resolve_domains(person.domains, rules.domain_mapping, snapshot, plan)
+        teams: tuple[Team, ...] | str = ()
+        if SyncField.TEAMS in fields and person.teams:
+            teams = _resolve_teams(person.teams, rules, snapshot, scope, plan)
+        # A value that cannot be used is left out, with the warning the plan already counted.
+        plan.new_users.append(
+            NewUser(
+                name=name,
+                email=person.email,
+                display_name=display_name,
+                domains=domains if isinstance(domains, tuple) else (),
+                teams=teams if isinstance(teams, tuple) else (),
+            )
+        )
+    plan.not_found = not_found

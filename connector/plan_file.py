@@ -11,7 +11,8 @@ run that wrote it printed: the binding to what was reviewed comes from the opera
 server or other fields, or holds a value that a directory row could not carry (`directory.parse_rows` checks
 both); per user, a change whose user changed in OpenMetadata since the plan was made is held back. A plan's
 leavers (soft deletes) and returners (restores) are applied only by a run with `leavers: softDelete`, each at the
-version planned; a leaver that a protection rule now covers is held back as at planning.
+version planned; a leaver that a protection rule now covers is held back as at planning. A plan's new accounts
+(`createMissingUsers`) are created only by a run with that option, and only while no account holds the email.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from pydantic.alias_generators import to_camel
 
 from connector.catalog import GROUP, CatalogSnapshot, CatalogUser, Domain, DomainIndex, Team, TeamIndex
 from connector.directory import parse_rows
-from connector.plan import HeldBack, Plan, PlanRules, UserChange
+from connector.plan import HeldBack, NewUser, Plan, PlanRules, UserChange
 from connector.private_file import PrivateFile
 from connector.settings import SyncField, UserUpdaterSettings
+from connector.sign_in import sign_in_name
 
 FORMAT: Literal["openmetadata-user-updater/plan"] = "openmetadata-user-updater/plan"
 
@@ -92,6 +94,16 @@ class PlannedAccount(_Model):
     version: float
 
 
+class PlannedNewUser(_Model):
+    """An account to create (`createMissingUsers`) and the values it is created with."""
+
+    name: str
+    email: str
+    display_name: str | None = None
+    domains: list[DomainRef] = []
+    teams: list[TeamRef] = []
+
+
 class PlanOptions(_Model):
     domain_mode: Literal["replace", "add"]
     domain_mapping: dict[str, str]
@@ -102,14 +114,15 @@ class PlanOptions(_Model):
     team_mapping: dict[str, str] = {}
     managed_teams_parent: str | None = None
     create_missing_teams: bool = False
+    create_missing_users: bool = False
 
 
 class PlanFile(_Model):
-    """Version 3 adds `leavers` and `returners`; version 2 added `matched` (for `maxChangePercent`); version 1
-    plans were applied without a digest."""
+    """Version 4 adds `newUsers`; version 3 adds `leavers` and `returners`; version 2 added `matched` (for
+    `maxChangePercent`); version 1 plans were applied without a digest."""
 
     format: Literal["openmetadata-user-updater/plan"] = FORMAT
-    format_version: Literal[2, 3] = 3
+    format_version: Literal[2, 3, 4] = 4
     created_at: datetime
     directory_endpoint: str
     openmetadata_host: str
@@ -119,6 +132,28 @@ class PlanFile(_Model):
     changes: list[PlannedUser]
     leavers: list[PlannedAccount] = []
     returners: list[PlannedAccount] = []
+    new_users: list[PlannedNewUser] = []
+
+
+def planned_new_user(user: NewUser) -> PlannedNewUser:
+    return PlannedNewUser(
+        name=user.name,
+        email=user.email,
+        display_name=user.display_name,
+        domains=[DomainRef(id=domain.id, fqn=domain.fqn) for domain in user.domains],
+        teams=[TeamRef(id=team.id or None, fqn=team.fqn) for team in user.teams],
+    )
+
+
+def new_user_from(planned: PlannedNewUser) -> NewUser:
+    """The plan's new account as planned (for its report rows); `new_users_to_apply` gives it as the catalog is."""
+    return NewUser(
+        name=planned.name,
+        email=planned.email,
+        display_name=planned.display_name,
+        domains=tuple(Domain(ref.id, ref.fqn, ref.fqn) for ref in planned.domains),
+        teams=tuple(Team(ref.id or "", ref.fqn, ref.fqn, GROUP) for ref in planned.teams),
+    )
 
 
 def planned_user(change: UserChange, domains: DomainIndex, teams: TeamIndex | None = None) -> PlannedUser:
@@ -175,11 +210,13 @@ def new_plan_file(
             team_mapping=dict(settings.team_mapping),
             managed_teams_parent=settings.managed_teams_parent,
             create_missing_teams=settings.create_missing_teams,
+            create_missing_users=settings.create_missing_users,
         ),
         matched=plan.matched,
         changes=[planned_user(change, domains, teams) for change in plan.changes],
         leavers=[planned_account(user) for user in plan.leavers],
         returners=[planned_account(user) for user in plan.returners],
+        new_users=[planned_new_user(user) for user in plan.new_users],
     )
 
 
@@ -275,7 +312,32 @@ def _plan_problems(plan_file: PlanFile) -> list[str]:
         problems.append(f"{len(plan_file.changes)} changes for {plan_file.matched} matched users")
     for planned in plan_file.changes:
         problems += [f"user {planned.name!r}: {problem}" for problem in _user_problems(planned, plan_file)]
+    for new in plan_file.new_users:
+        problems += [f"new user {new.name!r}: {problem}" for problem in _new_user_problems(new, plan_file)]
+    repeated = [name for name, count in Counter(new.name for new in plan_file.new_users).items() if count > 1]
+    if repeated:
+        problems.append(f"{len(repeated)} new user name(s) appear more than once")
     return problems
+
+
+def _new_user_problems(planned: PlannedNewUser, plan_file: PlanFile) -> list[str]:
+    """Why a planned account is not one a run of this connector could have planned, or nothing."""
+    problems = []
+    if not plan_file.options.create_missing_users:
+        problems.append("is created, and the plan was made without createMissingUsers")
+    if planned.name != sign_in_name(planned.email):
+        problems.append("is not named as a first sign-in with its email names it")
+    as_change = PlannedUser(
+        id="",
+        name=planned.name,
+        email=planned.email,
+        version=0,
+        display_name=DisplayNameChange(old=None, new=planned.display_name) if planned.display_name else None,
+        domains=DomainsChange(old=[], new=planned.domains) if planned.domains else None,
+        teams=TeamsChange(old=[], new=planned.teams) if planned.teams else None,
+    )
+    # The same checks as a change's, less "changes no field": an account may be created with its email alone.
+    return problems + [p for p in _user_problems(as_change, plan_file) if p != "changes no field"]
 
 
 def check_applicable(
@@ -285,6 +347,7 @@ def check_applicable(
     fields: frozenset[SyncField],
     soft_deletes: bool = False,
     restores: bool = False,
+    creates: bool = False,
 ) -> None:
     """Refuse the whole plan when it was made for another server or for other fields, when it soft-deletes or
     restores users and this run's settings do not, or when a value in it is not one the planner could have made
@@ -300,6 +363,11 @@ def check_applicable(
         raise PlanFileError(
             f"the plan syncs the fields {planned}, and this run's `fields` are {configured}; set `fields` to "
             f"{planned!r} to apply it. Nothing was written."
+        )
+    if plan_file.new_users and not creates:
+        raise PlanFileError(
+            f"the plan creates {len(plan_file.new_users)} account(s), and this run's createMissingUsers is off; set "
+            'createMissingUsers: "true" to apply it. Nothing was written.'
         )
     if (plan_file.leavers and not soft_deletes) or (plan_file.returners and not restores):
         raise PlanFileError(
@@ -451,3 +519,45 @@ def accounts_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot, rules: Pla
             else:
                 (result.leavers if delete else result.returners).append(user)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class StaleNewUser:
+    """A planned account that is not created: someone has it, or what it was to carry is gone."""
+
+    planned: PlannedNewUser
+    reason: str
+
+
+def new_users_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot) -> tuple[list[NewUser], list[StaleNewUser]]:
+    """The plan's new accounts whose email no account holds yet, with their domains and teams as the catalog holds
+    them now; the others as StaleNewUsers. (A name taken since is refused by OpenMetadata at the write.)"""
+    new_users: list[NewUser] = []
+    stale: list[StaleNewUser] = []
+    domains = snapshot.domains
+    for planned in plan_file.new_users:
+        reason = None
+        if planned.email in snapshot.users_by_email or planned.email in snapshot.shared_emails:
+            reason = "an OpenMetadata account holds this email since the plan was made; not created"
+        elif planned.email in snapshot.deleted_by_email:
+            reason = "a soft-deleted account holds this email since the plan was made; not created"
+        elif any(ref.id not in domains.by_id for ref in planned.domains):
+            reason = "a domain of the account is no longer in OpenMetadata; not created"
+        teams = _teams_from(
+            TeamsChange(old=[], new=planned.teams), snapshot.teams, plan_file.options.managed_teams_parent
+        )
+        if reason is None and isinstance(teams, str):
+            reason = teams.replace("not written", "not created")
+        if reason is not None or isinstance(teams, str):
+            stale.append(StaleNewUser(planned, reason or ""))
+            continue
+        new_users.append(
+            NewUser(
+                name=planned.name,
+                email=planned.email,
+                display_name=planned.display_name,
+                domains=tuple(domains.by_id[ref.id] for ref in planned.domains),
+                teams=teams,
+            )
+        )
+    return new_users, stale

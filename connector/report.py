@@ -34,6 +34,10 @@ class SyncReport:
     leavers_held_back: int = 0
     returners: int = 0
     restored: int = 0
+    # `createMissingUsers`: shown only when it is on.
+    creates_users: bool = False
+    new_users: int = 0
+    users_created: int = 0
     plan_digest: str | None = None
     directory_requests: int = 0
     openmetadata_reads: int = 0
@@ -51,6 +55,7 @@ class SyncReport:
         *,
         teams_synced: bool = False,
         accounts: bool = False,
+        creates_users: bool = False,
     ) -> SyncReport:
         """The counts known once the plan is made; writes and requests are counted as the run goes on."""
         return cls(
@@ -73,6 +78,8 @@ class SyncReport:
             leavers=len(plan.leavers),
             leavers_held_back=plan.leavers_held_back,
             returners=len(plan.returners),
+            creates_users=creates_users,
+            new_users=len(plan.new_users),
         )
 
     def summary(self) -> str:
@@ -103,6 +110,11 @@ class SyncReport:
                     f"{self.restored} of {self.returners}"
                 )
             source += f"; leavers held back {self.leavers_held_back}"
+        if self.creates_users:
+            if self.dry_run:
+                source += f"; new accounts to create {self.new_users}"
+            else:
+                source += f"; new accounts created {self.users_created} of {self.new_users}"
         prefix = "DRY RUN, nothing written: " if self.dry_run else ""
         plan = f'. Plan file written: applyPlanDigest "{self.plan_digest}"' if self.plan_digest else ""
         return (

@@ -400,6 +400,17 @@ class UserUpdaterSettings(BaseModel):
             "`managedTeamsParent` (needs Create on team)."
         ),
     ] = False
+    create_missing_users: Annotated[
+        bool,
+        Field(
+            description="Give a directory person without an OpenMetadata user an account before their first "
+            "sign-in, named as the server names them at sign-in (the email's part before `@`, lower-cased), with "
+            "their email and the synced fields (displayName, domains, teams). The run refuses when the server's "
+            "sign-in settings could name them otherwise; a person whose only account is soft-deleted gets it "
+            "restored instead. Needs Create on user, and EditAll for restores (docs/recipes.md, 'Accounts for new "
+            "joiners')."
+        ),
+    ] = False
     email_pattern: Annotated[
         re.Pattern[str] | None,
         Field(
@@ -679,8 +690,9 @@ class UserUpdaterSettings(BaseModel):
 
     @property
     def restores_returners(self) -> bool:
-        """Whether a directory person whose only account is soft-deleted gets it restored."""
-        return self.leavers == "softDelete"
+        """Whether a directory person whose only account is soft-deleted gets it restored: with leavers soft-deleted,
+        and when accounts are created (a new account for them is refused: their email is taken)."""
+        return self.leavers == "softDelete" or self.create_missing_users
 
     @property
     def tls_verify(self) -> bool | str:

@@ -43,6 +43,7 @@ import threading
 import time
 from collections.abc import Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ from connector.change_report import (
     ReportRow,
     account_row,
     change_rows,
+    new_user_rows,
     plan_rows,
     protected_rows,
     stale_account_rows,
@@ -90,6 +92,7 @@ from connector.http import redact_url
 from connector.openmetadata import OpenMetadataApi
 from connector.permissions import check_permissions, operations_needed, whoami
 from connector.plan import (
+    NewUser,
     Plan,
     PlanRules,
     SafetyLimitError,
@@ -103,7 +106,9 @@ from connector.plan import (
 from connector.privacy import email_shown
 from connector.report import SyncReport
 from connector.settings import SyncField, UserUpdaterSettings
+from connector.sign_in import check_sign_in
 from connector.soft_delete import ConflictError, SoftDeleteWriter
+from connector.user_creator import create_user
 from connector.writer import (
     UserWriter,
     WriteError,
@@ -131,6 +136,7 @@ class UserUpdaterSource(Source):
         self.plan: Plan | None = None
         self.stale: list[plan_file.StaleChange] = []
         self.stale_accounts: list[plan_file.StaleAccount] = []
+        self.stale_new_users: list[plan_file.StaleNewUser] = []
         self._domains = DomainIndex()
         self._teams = TeamIndex()
         self._organization_ids: frozenset[str] = frozenset()
@@ -161,6 +167,8 @@ class UserUpdaterSource(Source):
             "Writing to OpenMetadata at %s as %s, token from %s", self.api.base_url, principal, self.api.token_origin
         )
         check_permissions(self.api, principal, self.settings.fields, operations_needed(self.settings))
+        if self.settings.create_missing_users:
+            logger.info("createMissingUsers: %s", check_sign_in(self.api))
         rules = PlanRules.from_settings(self.settings, principal=principal.name)
         if self.settings.apply_plan is not None:
             self._prepare_from_plan_file(self.settings.apply_plan, rules)
@@ -256,6 +264,7 @@ class UserUpdaterSource(Source):
             dry_run=self.settings.dry_run,
             teams_synced=self._teams_synced,
             accounts=self._accounts,
+            creates_users=self.settings.create_missing_users,
         )
         if self.settings.plan_path is not None:
             self.report.plan_digest = self._save_plan(plan, self.settings.plan_path)
@@ -296,6 +305,7 @@ class UserUpdaterSource(Source):
             fields=self.settings.fields,
             soft_deletes=self.settings.leavers == "softDelete",
             restores=self.settings.restores_returners,
+            creates=self.settings.create_missing_users,
         )
         logger.info(
             "Applying the plan %s (digest %s as applyPlanDigest names; made %s from the directory at %s, %d user "
@@ -306,13 +316,17 @@ class UserUpdaterSource(Source):
             saved.directory_endpoint,
             len(saved.changes),
         )
-        snapshot = self._load_snapshot(deleted=bool(saved.returners))
+        # Soft-deleted accounts are read to tell a returner, and an email taken since, from a new joiner.
+        snapshot = self._load_snapshot(deleted=bool(saved.returners or saved.new_users))
         planned, self.stale = plan_file.changes_to_apply(saved, snapshot)
         accounts = plan_file.accounts_to_apply(saved, snapshot, rules)
         self.stale_accounts = accounts.stale
-        for name, reason in [(s.planned.name, s.reason) for s in self.stale] + [
-            (s.planned.name, s.reason) for s in accounts.stale
-        ]:
+        new_users, self.stale_new_users = plan_file.new_users_to_apply(saved, snapshot)
+        for name, reason in (
+            [(s.planned.name, s.reason) for s in self.stale]
+            + [(s.planned.name, s.reason) for s in accounts.stale]
+            + [(s.planned.name, s.reason) for s in self.stale_new_users]
+        ):
             logger.warning("user %s: %s", name, reason)
             self.status.warning(f"user {name}", reason)
         changes, protected = hold_back_protected(planned, rules)
@@ -322,17 +336,18 @@ class UserUpdaterSource(Source):
             changes=changes,
             protected=protected,
             unchanged=saved.matched - len(changes) - len(protected),
-            new_teams=teams_to_create(changes),
+            new_teams=teams_to_create(changes, new_users),
             leavers=accounts.leavers,
             returners=accounts.returners,
             held_back=accounts.held_back,
+            new_users=new_users,
         )
         self._report_protected(plan)
         self._check_safety_limits(plan)
         self.plan = plan
         self.report = SyncReport(
             planned=len(changes),
-            changed_since_plan=len(self.stale) + len(accounts.stale),
+            changed_since_plan=len(self.stale) + len(accounts.stale) + len(self.stale_new_users),
             protected=len(protected),
             dry_run=self.settings.dry_run,
             from_plan_file=True,
@@ -340,6 +355,8 @@ class UserUpdaterSource(Source):
             leavers=len(plan.leavers),
             leavers_held_back=plan.leavers_held_back,
             returners=len(plan.returners),
+            creates_users=self.settings.create_missing_users,
+            new_users=len(new_users),
         )
 
     def _report_protected(self, plan: Plan) -> None:
@@ -397,7 +414,19 @@ class UserUpdaterSource(Source):
             logger.warning(message)
             self.status.warning(self._email(email), message)
         for person in plan.not_found:
-            self.status.filter(self._email(person.email), "no OpenMetadata user has this email")
+            why_not = plan.not_created.get(person.email)
+            if why_not is not None:
+                logger.warning("%s gets no account: %s", self._email(person.email), why_not)
+                self.status.warning(self._email(person.email), f"no account created: {why_not}")
+            else:
+                self.status.filter(self._email(person.email), "no OpenMetadata user has this email")
+        if self.settings.create_missing_users:
+            logger.info(
+                "Joiners: %d new account(s) %s, %d not created",
+                len(plan.new_users),
+                "would be created" if self.settings.dry_run else "to create",
+                len(plan.not_created),
+            )
         if plan.not_found:
             logger.info("%d directory users have no OpenMetadata user", len(plan.not_found))
         for person, reason in plan.filtered:
@@ -440,6 +469,8 @@ class UserUpdaterSource(Source):
                 report.write(stale_rows(self.stale))
                 report.write(protected_rows(self.plan.protected, self._domains, self._teams))
                 report.write(stale_account_rows(self.stale_accounts))
+                for stale in self.stale_new_users:
+                    report.write(new_user_rows(plan_file.new_user_from(stale.planned), Action.CONFLICT, stale.reason))
             writer = SoftDeleteWriter(self.api)
             # A returner's account comes back before its fields are written: a soft-deleted user cannot be patched.
             not_restored = yield from self._write_accounts(self.plan.returners, False, writer, report)
@@ -505,6 +536,11 @@ class UserUpdaterSource(Source):
         if report is not None:
             report.write([row])
 
+    @staticmethod
+    def _write_row_list(report: ChangeReport | None, rows: list[ReportRow]) -> None:
+        if report is not None:
+            report.write(rows)
+
     def _record(self, report: ChangeReport | None, change: UserChange, action: Action, reason: str) -> None:
         if report is not None:
             report.write(change_rows(plan_file.planned_user(change, self._domains, self._teams), action, reason))
@@ -544,6 +580,9 @@ class UserUpdaterSource(Source):
             for change in changes:
                 logger.info("Dry run, not written: %s", describe_change(change, self._domains, self._teams))
                 self._record(report, change, Action.UPDATE, "dry run; not written")
+            for user in plan.new_users:
+                logger.info("Dry run, not created: user %s", user.name)
+                self._write_row_list(report, new_user_rows(user, Action.CREATE, "dry run; not created"))
             return
         yield from self._create_teams(plan.new_teams, report)
         ready: list[UserChange] = []
@@ -596,6 +635,37 @@ class UserUpdaterSource(Source):
             if time.monotonic() - last_progress >= PROGRESS_EVERY_SECONDS:
                 last_progress = time.monotonic()
                 logger.info("Progress: %d/%d users written (%d failed)", done, len(ready), self.report.failed)
+        yield from self._create_users(plan.new_users, report)
+
+    def _create_users(self, users: list[NewUser], report: ChangeReport | None) -> Iterable[Either[Any]]:
+        """Create the new joiners' accounts (`createMissingUsers`), once the new teams exist."""
+        ready: list[NewUser] = []
+        for user in users:
+            teams = [self._created.get(team.name.lower()) if not team.id else team for team in user.teams]
+            if all(teams):
+                ready.append(replace(user, teams=tuple(team for team in teams if team is not None)))
+                continue
+            reason = "a team of the account could not be created; no account created"
+            self.report.failed += 1
+            self._write_row_list(report, new_user_rows(user, Action.FAILED, reason))
+            yield Either(left=StackTraceError(name=f"user {user.name}", error=reason, stackTrace=None), right=None)
+        for user, outcome in write_each(
+            ready, lambda user: create_user(self.api, user), self.settings.write_concurrency, self.api.base_url
+        ):
+            if isinstance(outcome, WriteError):
+                self.report.failed += 1
+                self._write_row_list(report, new_user_rows(user, Action.FAILED, str(outcome)))
+                yield Either(
+                    left=StackTraceError(
+                        name=f"user {user.name}", error=f"creating the account failed: {outcome}", stackTrace=None
+                    ),
+                    right=None,
+                )
+                continue
+            self.report.users_created += 1
+            self._write_row_list(report, new_user_rows(user, Action.CREATED, ""))
+            logger.info("user %s: created for %s", outcome.name, self._email(outcome.email))
+            self.status.updated(f"User [{outcome.name}]")
 
     def _parent_of(self, team: Team) -> str:
         return self._teams.label(team.parent_ids[0]) if team.parent_ids else "Organization"

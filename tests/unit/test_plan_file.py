@@ -221,7 +221,7 @@ def test_leavers_and_returners_are_carried_and_applied_only_at_their_planned_ver
     path = tmp_path / "plan.json"
     plan_file.save(path, made)
     loaded = load(path)
-    assert loaded.format_version == 3
+    assert loaded.format_version == 4
     assert [leaver.name for leaver in loaded.leavers] == ["brian_smith7", "carol"]
     with pytest.raises(plan_file.PlanFileError, match="set leavers: softDelete"):
         plan_file.check_applicable(loaded, openmetadata_host=HOST, fields=BOTH)
