@@ -1,0 +1,158 @@
+"""End-to-end: accounts before first sign-in (`createMissingUsers`) through the real `metadata ingest` CLI against a
+sandbox signing people in with an OIDC provider. A dry run lists exactly the accounts it would create and writes
+nothing; a real run creates them, with email, displayName, domains and teams, under the name the person's first
+sign-in looks for, so that the sign-in lands in that account; a rerun writes nothing; a joiner who left and comes
+back is restored to the same account, never created twice; sign-in settings that could name people otherwise stop
+the run before any write."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from tests.e2e.conftest import Run, Sandbox, run_ingest
+from tests.support import commands, wire
+from tests.support.servers import RunningServer
+
+StartSandbox = Callable[..., tuple[Sandbox, RunningServer]]
+StartDirectory = Callable[..., str]
+
+ACCOUNT = "joiner-sync"
+QUERY = "{ users { email displayName domain groups { name } } }"
+JOINERS = {
+    "createMissingUsers": "true",
+    "fields": "displayName,domains,teams",
+    "graphqlQuery": QUERY,
+    "teamField": "groups.name",
+}
+DEMO_ROWS = [
+    {"email": "admin@open-metadata.org", "displayName": "Admin User", "domain": "Finance", "groups": []},
+    {"email": "aaron_johnson0@gmail.com", "displayName": "Aaron Johnson", "domain": "Marketing", "groups": []},
+    {"email": "brian_smith7@gmail.com", "displayName": "Brian Smith", "domain": "Finance", "groups": []},
+]
+JANE = {"email": "Jane.Doe@Example.com", "displayName": "Jane Doe", "domain": "Finance", "groups": ["Data Platform"]}
+# Two people whose emails give one name: neither gets an account.
+SAMS = [
+    {"email": "sam@example.com", "displayName": "Sam A", "domain": None, "groups": []},
+    {"email": "sam@partner.org", "displayName": "Sam B", "domain": None, "groups": []},
+]
+
+
+def prepare(sandbox: Sandbox) -> str:
+    """The sync's account, whose role allows Create, EditAll and Delete on users; returns its token."""
+    rules = [
+        {"name": "Joiners", "resources": ["user"], "operations": ["ViewAll", "EditAll", "Create"], "effect": "allow"}
+    ]
+    for path, body in (
+        ("/v1/policies", {"name": "JoinerSyncPolicy", "rules": rules}),
+        ("/v1/roles", {"name": "JoinerSyncRole", "policies": ["JoinerSyncPolicy"]}),
+    ):
+        response = sandbox.request("POST", path, body)
+        assert response.status_code == 201, response.text
+    role = sandbox.get("/v1/roles/name/JoinerSyncRole")
+    body = {"name": ACCOUNT, "email": f"{ACCOUNT}@example.com", "roles": [role["id"]]}
+    assert sandbox.request("POST", "/v1/users", body).status_code == 201
+    return sandbox.token(ACCOUNT)
+
+
+def names(sandbox: Sandbox) -> dict[str, tuple[float, bool]]:
+    users = sandbox.get("/v1/users", include="all", limit=1000)["data"]
+    return {user["name"]: (user["version"], bool(user.get("deleted"))) for user in users}
+
+
+def report(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def ingest(tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str, **options: str) -> Run:
+    return run_ingest(tmp_path, sandbox, endpoint, token, **JOINERS, **options)
+
+
+def signed_in(sandbox: Sandbox, email: str) -> requests.Response:
+    """`GET /users/loggedInUser` with the token the identity provider gives the person at sign-in."""
+    token = commands.sandbox_sso_token(sandbox.db, email=email, preferred_username="someone-else", sub="0042")
+    response = requests.get(
+        f"{sandbox.url}/v1/users/loggedInUser", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
+    return wire.checked(response, "/api")
+
+
+def test_joiners_dry_run_create_rerun_first_sign_in_and_a_return(
+    tmp_path: Path, start_sandbox: StartSandbox, start_directory: StartDirectory
+) -> None:
+    sandbox, _ = start_sandbox("--auth-provider", "google")
+    token = prepare(sandbox)
+    endpoint = start_directory([*DEMO_ROWS, JANE, *SAMS])
+    before = names(sandbox)
+    report_path = tmp_path / "report.jsonl"
+
+    # Before the account exists, the person's sign-in finds no user.
+    assert signed_in(sandbox, "jane.doe@example.com").status_code == 404
+
+    dry = ingest(tmp_path, sandbox, endpoint, token, dryRun="true", reportPath=str(report_path))
+    assert dry.returncode == 0, dry.output
+    rows = report(report_path)
+    assert [(r["user"], r["field"], r["new_value"]) for r in rows if r["action"] == "create"] == [
+        ("jane.doe", "user", "jane.doe"),
+        ("jane.doe", "displayName", "Jane Doe"),
+        ("jane.doe", "domains", ["Finance"]),
+        ("jane.doe", "teams", ["Data Platform"]),
+    ]
+    skipped = {r["email"]: r["reason"] for r in rows if r["action"] == "skipped"}
+    assert all("2 directory people would get the name 'sam'" in skipped[s["email"]] for s in SAMS)
+    assert "new accounts to create 1" in dry.summary()
+    assert "writes 0" in dry.summary()
+    assert names(sandbox) == before
+
+    real = ingest(tmp_path, sandbox, endpoint, token, reportPath=str(report_path))
+    assert real.returncode == 0, real.output
+    assert "new accounts created 1 of 1" in real.summary()
+    assert {(r["user"], r["action"]) for r in report(report_path) if r["action"] == "created"} == {
+        ("jane.doe", "created")
+    }
+    jane = sandbox.user("jane.doe")
+    assert jane["email"] == "jane.doe@example.com"
+    assert jane["displayName"] == "Jane Doe"
+    assert [ref["name"] for ref in jane["domains"] if not ref.get("inherited")] == ["Finance"]
+    assert [ref["name"] for ref in jane["teams"]] == ["Data Platform"]
+    assert set(names(sandbox)) == set(before) | {"jane.doe"}
+
+    # Her first sign-in, with a token whose other claims say otherwise, lands in that account.
+    first = signed_in(sandbox, "jane.doe@example.com")
+    assert first.status_code == 200, first.text
+    assert first.json()["id"] == jane["id"]
+
+    rerun = ingest(tmp_path, sandbox, endpoint, token)
+    assert rerun.returncode == 0, rerun.output
+    assert "writes 0" in rerun.summary()
+    assert "new accounts created 0 of 0" in rerun.summary()
+
+    # She leaves (soft-deleted by hand here), and the directory lists her again: her account is restored.
+    assert sandbox.request("DELETE", f"/v1/users/{jane['id']}", None).status_code == 200
+    back = ingest(tmp_path, sandbox, endpoint, token)
+    assert back.returncode == 0, back.output
+    assert "returners restored 1 of 1" in back.summary()
+    assert "new accounts created 0 of 0" in back.summary()
+    restored = sandbox.user("jane.doe")
+    assert restored["id"] == jane["id"]
+    assert not restored.get("deleted")
+
+
+def test_sign_in_settings_that_name_people_otherwise_stop_the_run_before_any_write(
+    tmp_path: Path, start_sandbox: StartSandbox, start_directory: StartDirectory
+) -> None:
+    sandbox, _ = start_sandbox(
+        "--auth-provider", "okta", "--jwt-principal-claims-mapping", "username:preferred_username,email:email"
+    )
+    token = prepare(sandbox)
+    endpoint = start_directory([*DEMO_ROWS, JANE])
+    before = names(sandbox)
+    run = ingest(tmp_path, sandbox, endpoint, token)
+    assert run.returncode != 0
+    assert "jwtPrincipalClaimsMapping takes the user name from the claim 'preferred_username'" in run.output
+    assert "Nothing was written" in run.output
+    assert names(sandbox) == before
