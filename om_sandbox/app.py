@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from om_sandbox import access, accounts, auth, automations, domains, seed, users
+from om_sandbox import access, accounts, auth, automations, domains, sdk, seed, users
 from om_sandbox.context import Context, current_base_url, ok, set_base_url
 from om_sandbox.entities import Entities
 from om_sandbox.errors import ApiError, unhandled
@@ -37,8 +37,23 @@ class Options:
     write_latency_ms: int = 0
     # How a failing JSON Patch operation is answered (500, 400 or 422, om_sandbox.patching); None: 500.
     json_patch_errors: int | None = None
+    # authenticationConfiguration (om_sandbox.auth.AuthConfig): `provider`, `jwtPrincipalClaims`,
+    # `jwtPrincipalClaimsMapping` (items like `username:preferred_username`), `enableSelfSignup`.
+    auth_provider: str = "basic"
+    jwt_principal_claims: tuple[str, ...] = auth.DEFAULT_PRINCIPAL_CLAIMS
+    jwt_principal_claims_mapping: tuple[str, ...] = ()
+    enable_self_signup: bool = False
     # Extra Starlette middleware (outermost last). Fault injection wraps the whole app instead (see `faults.wrap`).
     middleware: list[Middleware] = field(default_factory=list)
+
+    def auth_config(self) -> auth.AuthConfig:
+        """The options' authenticationConfiguration; raises ValueError where the server would not start."""
+        return auth.AuthConfig(
+            provider=self.auth_provider,
+            principal_claims=self.jwt_principal_claims,
+            principal_claims_mapping=self.jwt_principal_claims_mapping,
+            enable_self_signup=self.enable_self_signup,
+        )
 
 
 class BaseUrlMiddleware:
@@ -66,9 +81,15 @@ class WriteLatencyMiddleware:
         await self.app(scope, receive, send)
 
 
-def open_context(db: str, release: Release | None = None, json_patch_errors: int | None = None) -> Context:
+def open_context(
+    db: str,
+    release: Release | None = None,
+    json_patch_errors: int | None = None,
+    auth_config: auth.AuthConfig | None = None,
+) -> Context:
     """The sandbox's state over `db`, imitating `release` (default: the installed SDK's), whose failing JSON Patch
-    operations are answered with `json_patch_errors` (default: the release's, `Release.json_patch_error_status`)."""
+    operations are answered with `json_patch_errors` (default: the release's, `Release.json_patch_error_status`),
+    authenticating as `auth_config` says (default: basic, OpenMetadata's default claims)."""
     release = release or Release.of_installed_sdk()
     store = Store(db)
     entities = Entities(store, current_base_url)
@@ -78,13 +99,17 @@ def open_context(db: str, release: Release | None = None, json_patch_errors: int
         keys=auth.ensure_keys(store),
         release=release,
         json_patch_errors=json_patch_errors or release.json_patch_error_status,
+        auth_config=auth_config or auth.AuthConfig(),
     )
     seed.seed_system(ctx)
     return ctx
 
 
 def create_app(options: Options) -> Starlette:
-    ctx = open_context(options.db, Release(options.version) if options.version else None, options.json_patch_errors)
+    auth_config = options.auth_config()
+    ctx = open_context(
+        options.db, Release(options.version) if options.version else None, options.json_patch_errors, auth_config
+    )
     if options.demo:
         seed.seed_demo(ctx)
     started = int(time.time() * 1000)
@@ -92,6 +117,12 @@ def create_app(options: Options) -> Starlette:
     async def version(_request: Request) -> JSONResponse:
         # JwtFilter.EXCLUDED_ENDPOINTS lists v1/system/version: no token needed.
         return ok({"version": ctx.release.version, "revision": REVISION, "timestamp": started})
+
+    auth_body = sdk.auth_configuration(auth_config)
+
+    async def auth_configuration(_request: Request) -> JSONResponse:
+        # JwtFilter.EXCLUDED_ENDPOINTS lists v1/system/config/auth: no token needed (ConfigResource.getAuthConfig).
+        return ok(auth_body)
 
     async def api_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
@@ -115,6 +146,7 @@ def create_app(options: Options) -> Starlette:
 
     routes = [
         Route("/api/v1/system/version", version, methods=["GET"]),
+        Route("/api/v1/system/config/auth", auth_configuration, methods=["GET"]),
         *accounts.routes(ctx),
         *users.routes(ctx),
         *domains.routes(ctx),

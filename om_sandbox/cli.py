@@ -1,4 +1,4 @@
-"""`openmetadata-sandbox serve|token`."""
+"""`openmetadata-sandbox serve|token|sso-token`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from om_sandbox import auth, sdk, seed
 from om_sandbox.app import Options, create_app, open_context
 from om_sandbox.entities import build_fqn
 from om_sandbox.patching import JSON_PATCH_ERROR_STATUSES
+from om_sandbox.store import Store
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,6 +43,31 @@ def _parser() -> argparse.ArgumentParser:
         help="how a failing JSON Patch operation (a `test` included) is answered: 500 with Apache Johnzon's text "
         "(before OpenMetadata PR #28316), 400 or 422 with Eclipse Parsson's; default: 500",
     )
+    serve.add_argument(
+        "--auth-provider",
+        default="basic",
+        choices=auth.AUTH_PROVIDERS,
+        help="authenticationConfiguration.provider, as GET /api/v1/system/config/auth reports it; default: basic",
+    )
+    serve.add_argument(
+        "--jwt-principal-claims",
+        type=_comma_list,
+        default=",".join(auth.DEFAULT_PRINCIPAL_CLAIMS),
+        help="claims naming an SSO token's user, first present wins (jwtPrincipalClaims); default: "
+        "email,preferred_username,sub",
+    )
+    serve.add_argument(
+        "--jwt-principal-claims-mapping",
+        type=_comma_list,
+        default="",
+        help="jwtPrincipalClaimsMapping, e.g. username:preferred_username,email:email (both keys, or none); when "
+        "set, an SSO token's user is named by the `username` claim; default: none",
+    )
+    serve.add_argument(
+        "--enable-self-signup",
+        action="store_true",
+        help="report enableSelfSignup: true (OpenMetadata's openmetadata.yaml defaults to true; the sandbox to false)",
+    )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     faults.add_arguments(serve)
     token = commands.add_parser("token", help="print a JWT for an existing user")
@@ -49,7 +75,33 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--db", required=True)
     token.add_argument("--demo", action="store_true", help="seed the demo data first")
     token.add_argument("--expiry-seconds", type=int, default=None, help="default: never expires")
+    sso = commands.add_parser(
+        "sso-token",
+        help="print a JWT as an identity provider mints it (the given claims, no OpenMetadata tokenType), signed "
+        "with the sandbox's keys",
+    )
+    sso.add_argument("--db", required=True)
+    sso.add_argument(
+        "--claim",
+        action="append",
+        default=[],
+        type=_claim,
+        metavar="NAME=VALUE",
+        help="a string claim, e.g. --claim email=jane@example.com --claim preferred_username=jdoe (repeatable)",
+    )
+    sso.add_argument("--expiry-seconds", type=int, default=None, help="default: never expires")
     return parser
+
+
+def _comma_list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _claim(value: str) -> tuple[str, str]:
+    name, sep, claim = value.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"a claim is NAME=VALUE, got {value!r}")
+    return name, claim
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -59,10 +111,14 @@ def _serve(args: argparse.Namespace) -> int:
         demo=args.demo,
         write_latency_ms=args.write_latency_ms,
         json_patch_errors=args.json_patch_errors,
+        auth_provider=args.auth_provider,
+        jwt_principal_claims=args.jwt_principal_claims,
+        jwt_principal_claims_mapping=args.jwt_principal_claims_mapping,
+        enable_self_signup=args.enable_self_signup,
     )
     try:
         app = faults.wrap(create_app(options), args)
-    except faults.RuleError as error:
+    except (faults.RuleError, ValueError) as error:
         print(f"openmetadata-sandbox: error: {error}", file=sys.stderr)
         return 2
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET, socket.SOCK_STREAM)
@@ -91,12 +147,23 @@ def _token(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sso_token(args: argparse.Namespace) -> int:
+    store = Store(args.db)
+    try:
+        print(auth.sso_token(auth.ensure_keys(store), dict(args.claim), args.expiry_seconds))
+    finally:
+        store.close()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     sdk.install_light_import()
     if args.command == "serve":
         return _serve(args)
+    if args.command == "sso-token":
+        return _sso_token(args)
     return _token(args)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -36,10 +36,17 @@ class Context:
     release: Release
     # The status a failing JSON Patch operation is answered with, and so its wording (om_sandbox.patching).
     json_patch_errors: int = 500
+    # authenticationConfiguration: the provider and the claims that name an SSO token's principal.
+    auth_config: auth.AuthConfig = field(default_factory=auth.AuthConfig)
+
+    def principal(self, request: Request) -> auth.Principal:
+        """Authenticate (JwtFilter): the name and email the token gives."""
+        return auth.principal(self.keys, self.auth_config, request.headers.get("authorization"))
 
     def subject(self, request: Request) -> policies.Subject:
-        """Authenticate (JwtFilter) and load the principal's policies (SubjectCache)."""
-        name = auth.principal_name(self.keys, request.headers.get("authorization"))
+        """Authenticate (JwtFilter) and load the principal's policies (SubjectCache): the user is read by name
+        only, never by email, and a soft-deleted one is not found."""
+        name = self.principal(request).name
         user = self.store.get_by_fqn("user", quote_name(name.lower()))
         if user is None or user.get("deleted"):
             raise not_found("user", name)

@@ -13,8 +13,12 @@ import importlib.util
 import sys
 import types
 from functools import cache
+from typing import TYPE_CHECKING, Any, get_origin
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from om_sandbox.auth import AuthConfig
 
 
 def install_light_import() -> None:
@@ -49,6 +53,12 @@ _ENTITIES = {
     "workflow": ("metadata.generated.schema.entity.automations.workflow", "Workflow"),
 }
 
+# The server's authenticationConfiguration (ConfigResource.getAuthConfig answers one).
+_AUTH_CONFIGURATION = (
+    "metadata.generated.schema.configuration.authenticationConfiguration",
+    "AuthenticationConfiguration",
+)
+
 
 def _model(location: tuple[str, str]) -> type[BaseModel]:
     module, name = location
@@ -71,3 +81,30 @@ def operations() -> tuple[str, ...]:
 @cache
 def entity_fields(entity_type: str) -> frozenset[str]:
     return frozenset(_model(_ENTITIES[entity_type]).model_fields)
+
+
+def auth_configuration(config: AuthConfig) -> dict[str, Any]:
+    """The body of `GET /v1/system/config/auth` (ConfigResource.getAuthConfig): a new AuthenticationConfiguration,
+    with its schema defaults, given the configured provider, providerName, clientType, enableSelfSignup,
+    jwtPrincipalClaims and jwtPrincipalClaimsMapping (clientId, authority and callbackUrl too, which the sandbox has
+    none of). Built with the installed line's model, so its defaults and fields are that line's; Jackson leaves out
+    nulls (jsonschema2pojo's NON_NULL) but writes the lists jsonschema2pojo initialises empty (`publicKeyUrls` is
+    never copied from the configuration)."""
+    model = _model(_AUTH_CONFIGURATION)
+    answer = model.model_validate(
+        {
+            "provider": config.provider,
+            "providerName": config.provider_name,
+            "clientType": "public",
+            "enableSelfSignup": config.enable_self_signup,
+            "jwtPrincipalClaims": list(config.principal_claims),
+            "jwtPrincipalClaimsMapping": list(config.principal_claims_mapping),
+        }
+    )
+    body: dict[str, Any] = answer.model_dump(mode="json", exclude_none=True)
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        arms = getattr(annotation, "__args__", ()) if get_origin(annotation) is not list else (annotation,)
+        if name not in body and any(get_origin(arm) is list for arm in arms):
+            body[name] = []
+    return body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -82,6 +83,13 @@ _STORED = (
     # The password's hash (om_sandbox.accounts): kept by every update, never shown (USER_PROTECTED_FIELDS).
     "authenticationMechanism",
 )
+# The schema's `entityName` pattern (`type/basic.json`), which CreateUser's `name` carries: no `::`. The SDK's
+# generated model drops the pattern, so the sandbox checks it itself. Java's `.` matches no line terminator either.
+ENTITY_NAME_PATTERN = "^((?!::).)*$"
+_ENTITY_NAME = re.compile(r"((?!::)[^\n\r\u0085\u2028\u2029])*")
+# UserRepository.getLoggedInUserByNameAndEmail's texts.
+ACCOUNT_EXISTS = "Account already exists. Please contact administrator."
+NAME_AND_EMAIL_NOT_FOUND = "Cannot find user with provided name and email"
 # PATCH can't change these (EntityRepository/UserRepository.restorePatchAttributes, UserUpdater's email).
 _RESTORED = (
     "id",
@@ -248,6 +256,19 @@ class Users:
         if "domains" in fields:
             body["domains"] = self.domains(user, lookup)
         return body
+
+    def logged_in(self, name: str, email: str) -> Doc:
+        """UserRepository.getLoggedInUserByNameAndEmail: the user holding both the name and the email, compared
+        case-insensitively over every user, soft-deleted ones included (the UserDAO queries filter on neither);
+        400 when only one of them is held (by a user, or by two different users: then 404)."""
+        by_name = self.store.find_by_name("user", name.lower())
+        for user in by_name:
+            if str(user.get("email", "")).lower() == email.lower():
+                return user
+        by_email = self.store.get_user_by_email(email.lower()) is not None
+        if bool(by_name) != by_email:
+            raise ApiError(400, ACCOUNT_EXISTS)
+        raise ApiError(404, NAME_AND_EMAIL_NOT_FOUND)
 
     def get_by_name(self, name: str) -> Doc:
         user = self.store.get_by_fqn("user", build_fqn(None, name.lower()))
@@ -463,6 +484,13 @@ def _check_user_shape(doc: Doc) -> None:
             raise unhandled("Failed to convert JsonValue to target class")
 
 
+def _check_name(create: Doc) -> None:
+    # Bean validation of CreateUser.name (@Pattern from `entityName`), answered as ConstraintViolationExceptionMapper
+    # does: `[<property> <message>]`, Hibernate Validator's message for @Pattern being `must match "<regexp>"`.
+    if not _ENTITY_NAME.fullmatch(str(create["name"])):
+        raise bad_request(f'[name must match "{ENTITY_NAME_PATTERN}"]')
+
+
 def _resource(user: Doc | None) -> policies.ResourceContext:
     # ResourceContext.getOwners: the owner of a user entity is that user.
     return policies.ResourceContext("user", None if user is None else (user["id"],))
@@ -519,8 +547,14 @@ def routes(ctx: Context) -> list[Route]:
         return ok(users.view(user, fields))
 
     async def logged_in_user(request: Request) -> JSONResponse:
-        subject = ctx.subject(request)
+        principal = ctx.principal(request)
         fields = parse_fields(request.query_params.get("fields"), ALLOWED_FIELDS)
+        if not principal.issued_by_openmetadata and principal.email is not None:
+            # UserResource.getCurrentLoggedInUser authorizes nothing: it reads the user by the principal's name and
+            # email together, which is how an account made before a first sign-in is found or refused.
+            return ok(users.view(users.logged_in(principal.name, principal.email), fields))
+        # OpenMetadata's own tokens: by name, as the sandbox always did (the token's email is the user's own).
+        subject = ctx.subject(request)
         return ok(users.view(subject.user, fields))
 
     def _admin_needed(subject: policies.Subject, create: Doc) -> None:
@@ -530,6 +564,7 @@ def routes(ctx: Context) -> list[Route]:
     async def create_user(request: Request) -> JSONResponse:
         subject = ctx.subject(request)
         _model, create = await read_request(request, "user")
+        _check_name(create)
         _admin_needed(subject, create)
         # UserResource.createUser: an email held by any user, soft-deleted ones included (UserDAO.checkEmailExists
         # compares LOWER(email) over the whole table), is refused before the Create check.
@@ -542,6 +577,7 @@ def routes(ctx: Context) -> list[Route]:
     async def put_user(request: Request) -> JSONResponse:
         subject = ctx.subject(request)
         _model, create = await read_request(request, "user")
+        _check_name(create)
         existing = ctx.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower()))
         if create.get("isAdmin") or create.get("isBot"):
             _admin_needed(subject, create)
