@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,12 +66,18 @@ async def read_json(request: Request) -> Any:
         raise bad_request(f"Unable to process JSON: {exc}") from exc
 
 
-async def read_request(request: Request, entity_type: str) -> tuple[BaseModel, Doc]:
+async def read_request(
+    request: Request, entity_type: str, check: Callable[[Doc], None] | None = None
+) -> tuple[BaseModel, Doc]:
     """Validate a create request with the SDK's generated model, answering 400 like Jersey's
-    bean validation (ConstraintViolationExceptionMapper) or Jackson (JsonMappingExceptionMapper)."""
+    bean validation (ConstraintViolationExceptionMapper) or Jackson (JsonMappingExceptionMapper). `check` sees the
+    body as sent, before the model: the SDK's Create models rewrite names (`::` -> `__reserved__colon__`, see
+    `metadata/ingestion/models/custom_basemodel_validation.py`), which the server never does."""
     body = await read_json(request)
     if not isinstance(body, dict):
         raise bad_request("Unable to process JSON: the request body must be an object")
+    if check is not None:
+        check(body)
     try:
         model = sdk.request_model(entity_type).model_validate(body)
     except ValidationError as exc:

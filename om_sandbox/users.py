@@ -484,10 +484,10 @@ def _check_user_shape(doc: Doc) -> None:
             raise unhandled("Failed to convert JsonValue to target class")
 
 
-def _check_name(create: Doc) -> None:
+def _check_name(body: Doc) -> None:
     # Bean validation of CreateUser.name (@Pattern from `entityName`), answered as ConstraintViolationExceptionMapper
     # does: `[<property> <message>]`, Hibernate Validator's message for @Pattern being `must match "<regexp>"`.
-    if not _ENTITY_NAME.fullmatch(str(create["name"])):
+    if isinstance(body.get("name"), str) and not _ENTITY_NAME.fullmatch(body["name"]):
         raise bad_request(f'[name must match "{ENTITY_NAME_PATTERN}"]')
 
 
@@ -563,8 +563,7 @@ def routes(ctx: Context) -> list[Route]:
 
     async def create_user(request: Request) -> JSONResponse:
         subject = ctx.subject(request)
-        _model, create = await read_request(request, "user")
-        _check_name(create)
+        _model, create = await read_request(request, "user", _check_name)
         _admin_needed(subject, create)
         # UserResource.createUser: an email held by any user, soft-deleted ones included (UserDAO.checkEmailExists
         # compares LOWER(email) over the whole table), is refused before the Create check.
@@ -576,8 +575,7 @@ def routes(ctx: Context) -> list[Route]:
 
     async def put_user(request: Request) -> JSONResponse:
         subject = ctx.subject(request)
-        _model, create = await read_request(request, "user")
-        _check_name(create)
+        _model, create = await read_request(request, "user", _check_name)
         existing = ctx.store.get_by_fqn("user", build_fqn(None, str(create["name"]).lower()))
         if create.get("isAdmin") or create.get("isBot"):
             _admin_needed(subject, create)

@@ -1,5 +1,6 @@
 """Run the SDK's `metadata` command, the connector's `user-updater` command and the sandbox's
-`openmetadata-sandbox token`, each in a process of its own, forked from one that has already imported them.
+`openmetadata-sandbox token` and `sso-token`, each in a process of its own, forked from one that has already
+imported them.
 
 Importing the SDK costs about 10 s of CPU in every process (its generated models and every connector's modules);
 paid by each of the end-to-end suite's runs, it was most of CI's time. multiprocessing's forkserver imports the
@@ -78,5 +79,16 @@ def sandbox_token(db: Path, name: str, *extra: str) -> str:
     """A token of user `name` minted by `openmetadata-sandbox token` on the database `db` (`extra`: its options,
     e.g. `--expiry-seconds -1`, `--demo`); a failure raises CalledProcessError."""
     result = run(["openmetadata-sandbox", "token", name, "--db", str(db), *extra], timeout=60)
+    result.check_returncode()
+    return result.stdout.strip()
+
+
+def sandbox_sso_token(db: Path, *extra: str, **claims: str) -> str:
+    """A token as an identity provider mints it, carrying `claims` (e.g. `email="jane@example.com"`,
+    `preferred_username="jdoe"`) and no OpenMetadata `tokenType`, signed with the keys of the sandbox database `db`
+    by `openmetadata-sandbox sso-token` (`extra`: its options, e.g. `--expiry-seconds -1`); a failure raises
+    CalledProcessError."""
+    options = [f"--claim={name}={value}" for name, value in claims.items()]
+    result = run(["openmetadata-sandbox", "sso-token", "--db", str(db), *options, *extra], timeout=60)
     result.check_returncode()
     return result.stdout.strip()
