@@ -36,7 +36,7 @@ DEMO_ROWS = [
 ]
 JANE = {"email": "Jane.Doe@Example.com", "displayName": "Jane Doe", "domain": "Finance", "groups": ["Data Platform"]}
 # Two people whose emails give one name: neither gets an account.
-SAMS = [
+SAMS: list[dict[str, Any]] = [
     {"email": "sam@example.com", "displayName": "Sam A", "domain": None, "groups": []},
     {"email": "sam@partner.org", "displayName": "Sam B", "domain": None, "groups": []},
 ]
