@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from tests.e2e.conftest import Run, Sandbox, run_ingest
+from tests.e2e.test_plans_and_protected_accounts import DIGEST_LINE
 from tests.support import commands, wire
 from tests.support.servers import RunningServer
 
@@ -156,3 +157,58 @@ def test_sign_in_settings_that_name_people_otherwise_stop_the_run_before_any_wri
     assert "jwtPrincipalClaimsMapping takes the user name from the claim 'preferred_username'" in run.output
     assert "Nothing was written" in run.output
     assert names(sandbox) == before
+
+
+def test_a_reviewed_plan_creates_its_accounts_and_one_taken_since_is_a_conflict(
+    tmp_path: Path, start_sandbox: StartSandbox, start_directory: StartDirectory
+) -> None:
+    sandbox, _ = start_sandbox("--auth-provider", "custom-oidc")
+    token = prepare(sandbox)
+    raj = {"email": "raj@example.com", "displayName": "Raj", "domain": "Marketing", "groups": ["Web"]}
+    endpoint = start_directory([*DEMO_ROWS, JANE, raj])
+    plan_path, report_path = tmp_path / "plan.json", tmp_path / "report.jsonl"
+    dry = ingest(tmp_path, sandbox, endpoint, token, dryRun="true", planPath=str(plan_path))
+    assert dry.returncode == 0, dry.output
+    printed = DIGEST_LINE.search(dry.output)
+    assert printed, dry.output
+    planned = json.loads(plan_path.read_text())
+    assert planned["formatVersion"] == 4
+    assert [(u["name"], u["displayName"], [t["fqn"] for t in u["teams"]]) for u in planned["newUsers"]] == [
+        ("jane.doe", "Jane Doe", ["Data Platform"]),
+        ("raj", "Raj", ["Web"]),
+    ]
+
+    # Between review and apply, someone signs raj up by hand.
+    assert sandbox.request("POST", "/v1/users", {"name": "raj", "email": "raj@example.com"}).status_code == 201
+    before = names(sandbox)
+
+    # A run without createMissingUsers refuses the plan whole.
+    plain = run_ingest(
+        tmp_path,
+        sandbox,
+        endpoint,
+        token,
+        fields=JOINERS["fields"],
+        graphqlQuery=QUERY,
+        teamField="groups.name",
+        applyPlan=str(plan_path),
+        applyPlanDigest=printed["digest"],
+    )
+    assert plain.returncode != 0
+    assert "createMissingUsers is off" in plain.output
+    assert names(sandbox) == before
+
+    applied = ingest(
+        tmp_path,
+        sandbox,
+        endpoint,
+        token,
+        applyPlan=str(plan_path),
+        applyPlanDigest=printed["digest"],
+        reportPath=str(report_path),
+    )
+    assert applied.returncode == 0, applied.output
+    rows = {(r["user"], r["action"]) for r in report(report_path) if r["field"] == "user"}
+    assert rows == {("jane.doe", "created"), ("raj", "conflict")}
+    assert [ref["name"] for ref in sandbox.user("jane.doe")["teams"]] == ["Data Platform"]
+    assert set(names(sandbox)) == set(before) | {"jane.doe"}
