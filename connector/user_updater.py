@@ -351,6 +351,7 @@ class UserUpdaterSource(Source):
             protected=len(protected),
             dry_run=self.settings.dry_run,
             from_plan_file=True,
+            teams_synced=self._teams_synced,
             accounts=self._accounts,
             leavers=len(plan.leavers),
             leavers_held_back=plan.leavers_held_back,

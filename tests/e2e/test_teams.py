@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.e2e.conftest import Sandbox, run_ingest
+from tests.e2e.test_plans_and_protected_accounts import DIGEST_LINE
 
 StartDirectory = Callable[..., str]
 
@@ -169,3 +170,35 @@ def test_the_permission_check_names_edit_teams_when_only_is_owner_allows_it(
     )
     assert "OrganizationPolicy" in run.output
     assert versions(sandbox) == before
+
+
+def test_a_reviewed_plan_creates_its_team_and_writes_the_memberships_it_planned(
+    tmp_path: Path, sandbox: Sandbox, start_directory: StartDirectory
+) -> None:
+    endpoint = start_directory([row(BRIAN, "Mobile"), row(AARON, "Web")])
+    options = {**REPLACE, "createMissingTeams": "true"}
+    token = sandbox.token("admin")
+    plan_path = tmp_path / "plan.json"
+    dry = run_ingest(tmp_path, sandbox, endpoint, token, dryRun="true", planPath=str(plan_path), **options)
+    assert dry.returncode == 0, dry.output
+    printed = DIGEST_LINE.search(dry.output)
+    assert printed, dry.output
+    planned = {user["name"]: user["teams"]["new"] for user in json.loads(plan_path.read_text())["changes"]}
+    assert planned["brian_smith7"] == [{"id": None, "fqn": "Mobile"}]
+    before = versions(sandbox)
+
+    applied = run_ingest(
+        tmp_path, sandbox, endpoint, token, applyPlan=str(plan_path), applyPlanDigest=printed["digest"], **options
+    )
+    assert applied.returncode == 0, applied.output
+    assert "teams created 1" in applied.summary()
+    assert teams(sandbox, "brian_smith7") == ["Mobile"]
+    assert teams(sandbox, "aaron_johnson0") == ["Marketing Team", "Web"]
+    assert all(sandbox.user(name)["version"] > version for name, version in before.items())
+
+    # The same plan applied again: its team exists now and its users changed since, so nothing is written.
+    again = run_ingest(
+        tmp_path, sandbox, endpoint, token, applyPlan=str(plan_path), applyPlanDigest=printed["digest"], **options
+    )
+    assert again.returncode == 0, again.output
+    assert "writes 0" in again.summary()
