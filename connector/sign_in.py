@@ -16,7 +16,6 @@ the operator to check one).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from connector.openmetadata import OpenMetadataApi, OpenMetadataError
@@ -105,13 +104,3 @@ def check_sign_in(api: OpenMetadataApi) -> str:
     if provider == BASIC:
         return "basic auth: OpenMetadata names a created user by its email's part before '@'"
     return f"{provider} sign-in takes the user name from the 'email' claim, before '@'"
-
-
-def shared_names(emails: Sequence[str]) -> set[str]:
-    """The sign-in names that more than one of `emails` would get."""
-    seen: set[str] = set()
-    shared: set[str] = set()
-    for email in emails:
-        name = sign_in_name(email)
-        (shared if name in seen else seen).add(name)
-    return shared
