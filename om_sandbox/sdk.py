@@ -91,16 +91,21 @@ def auth_configuration(config: AuthConfig) -> dict[str, Any]:
     nulls (jsonschema2pojo's NON_NULL) but writes the lists jsonschema2pojo initialises empty (`publicKeyUrls` is
     never copied from the configuration)."""
     model = _model(_AUTH_CONFIGURATION)
-    answer = model.model_validate(
-        {
-            "provider": config.provider,
-            "providerName": config.provider_name,
-            "clientType": "public",
-            "enableSelfSignup": config.enable_self_signup,
-            "jwtPrincipalClaims": list(config.principal_claims),
-            "jwtPrincipalClaimsMapping": list(config.principal_claims_mapping),
-        }
-    )
+    values: dict[str, Any] = {
+        "provider": config.provider,
+        "providerName": config.provider_name,
+        "clientType": "public",
+        "enableSelfSignup": config.enable_self_signup,
+        "jwtPrincipalClaims": list(config.principal_claims),
+        "jwtPrincipalClaimsMapping": list(config.principal_claims_mapping),
+    }
+    # Older lines' models require publicKeyUrls, authority, clientId and callbackUrl (their servers answered the whole
+    # configuration); the sandbox configures none of them, so they are empty.
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if info.is_required() and key not in values:
+            values[key] = [] if get_origin(info.annotation) is list else ""
+    answer = model.model_validate(values)
     body: dict[str, Any] = answer.model_dump(mode="json", exclude_none=True)
     for name, info in model.model_fields.items():
         annotation = info.annotation
