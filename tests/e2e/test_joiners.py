@@ -8,13 +8,16 @@ the run before any write."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 
-from tests.e2e.conftest import Run, Sandbox, run_ingest
+from tests.e2e.conftest import Run, Sandbox, run_ingest, workflow_config
 from tests.e2e.test_plans_and_protected_accounts import DIGEST_LINE
 from tests.support import commands, wire
 from tests.support.servers import RunningServer
@@ -73,6 +76,13 @@ def ingest(tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str, **option
     return run_ingest(tmp_path, sandbox, endpoint, token, **JOINERS, **options)
 
 
+def check(tmp_path: Path, sandbox: Sandbox, endpoint: str, token: str) -> subprocess.CompletedProcess[str]:
+    """`user-updater check` on the joiners' configuration."""
+    path = tmp_path / "check.yaml"
+    path.write_text(yaml.safe_dump(workflow_config(sandbox, endpoint, **JOINERS)))
+    return commands.run(["user-updater", "check", "-c", str(path)], env={**os.environ, "OPENMETADATA_JWT_TOKEN": token})
+
+
 def signed_in(sandbox: Sandbox, email: str) -> requests.Response:
     """`GET /users/loggedInUser` with the token the identity provider gives the person at sign-in."""
     token = commands.sandbox_sso_token(sandbox.db, email=email, preferred_username="someone-else", sub="0042")
@@ -93,6 +103,12 @@ def test_joiners_dry_run_create_rerun_first_sign_in_and_a_return(
 
     # Before the account exists, the person's sign-in finds no user.
     assert signed_in(sandbox, "jane.doe@example.com").status_code == 404
+
+    checked = check(tmp_path, sandbox, endpoint, token)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "createMissingUsers creates accounts for new joiners: Create on user allowed" in checked.stdout
+    assert "createMissingUsers: google sign-in takes the user name from the 'email' claim" in checked.stdout
+    assert "new accounts: 1 would be created, 2 not" in checked.stdout
 
     dry = ingest(tmp_path, sandbox, endpoint, token, dryRun="true", reportPath=str(report_path))
     assert dry.returncode == 0, dry.output
@@ -157,6 +173,9 @@ def test_sign_in_settings_that_name_people_otherwise_stop_the_run_before_any_wri
     assert "jwtPrincipalClaimsMapping takes the user name from the claim 'preferred_username'" in run.output
     assert "Nothing was written" in run.output
     assert names(sandbox) == before
+    checked = check(tmp_path, sandbox, endpoint, token)
+    assert checked.returncode != 0
+    assert "FAIL  CheckEditPermissions: createMissingUsers: jwtPrincipalClaimsMapping takes" in checked.stdout
 
 
 def test_a_reviewed_plan_creates_its_accounts_and_one_taken_since_is_a_conflict(
