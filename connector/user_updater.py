@@ -113,6 +113,7 @@ from connector.writer import (
     UserWriter,
     WriteError,
     create_team,
+    created_teams,
     describe_change,
     with_created_teams,
     write_each,
@@ -502,7 +503,7 @@ class UserUpdaterSource(Source):
         if self.settings.dry_run:
             for user in users:
                 logger.info("Dry run, not written: %s user %s", verb, user.name)
-                self._write_row(report, account_row(user, delete, Action.DELETE if delete else Action.RESTORE, ""))
+                self._write_rows(report, [account_row(user, delete, Action.DELETE if delete else Action.RESTORE, "")])
             return set()
         failed: set[str] = set()
         for user, outcome in write_each(users, write, self.settings.write_concurrency, self.api.base_url):
@@ -510,7 +511,7 @@ class UserUpdaterSource(Source):
                 failed.add(user.id)
                 self.report.failed += 1
                 action = Action.CONFLICT if isinstance(outcome, ConflictError) else Action.FAILED
-                self._write_row(report, account_row(user, delete, action, str(outcome)))
+                self._write_rows(report, [account_row(user, delete, action, str(outcome))])
                 yield Either(
                     left=StackTraceError(name=f"user {user.name}", error=f"{verb} failed: {outcome}", stackTrace=None),
                     right=None,
@@ -520,8 +521,8 @@ class UserUpdaterSource(Source):
                 self.report.soft_deleted += 1
             else:
                 self.report.restored += 1
-            self._write_row(
-                report, account_row(user, delete, Action.DELETED if delete else Action.RESTORED, outcome.note)
+            self._write_rows(
+                report, [account_row(user, delete, Action.DELETED if delete else Action.RESTORED, outcome.note)]
             )
             logger.info(
                 "user %s: %s%s",
@@ -533,12 +534,7 @@ class UserUpdaterSource(Source):
         return failed
 
     @staticmethod
-    def _write_row(report: ChangeReport | None, row: ReportRow) -> None:
-        if report is not None:
-            report.write([row])
-
-    @staticmethod
-    def _write_row_list(report: ChangeReport | None, rows: list[ReportRow]) -> None:
+    def _write_rows(report: ChangeReport | None, rows: list[ReportRow]) -> None:
         if report is not None:
             report.write(rows)
 
@@ -583,7 +579,7 @@ class UserUpdaterSource(Source):
                 self._record(report, change, Action.UPDATE, "dry run; not written")
             for user in plan.new_users:
                 logger.info("Dry run, not created: user %s", user.name)
-                self._write_row_list(report, new_user_rows(user, Action.CREATE, "dry run; not created"))
+                self._write_rows(report, new_user_rows(user, Action.CREATE, "dry run; not created"))
             return
         yield from self._create_teams(plan.new_teams, report)
         ready: list[UserChange] = []
@@ -642,20 +638,20 @@ class UserUpdaterSource(Source):
         """Create the new joiners' accounts (`createMissingUsers`), once the new teams exist."""
         ready: list[NewUser] = []
         for user in users:
-            teams = [self._created.get(team.name.lower()) if not team.id else team for team in user.teams]
-            if all(teams):
-                ready.append(replace(user, teams=tuple(team for team in teams if team is not None)))
+            teams = created_teams(user.teams, self._created)
+            if not isinstance(teams, str):
+                ready.append(replace(user, teams=teams))
                 continue
-            reason = "a team of the account could not be created; no account created"
+            reason = f"{teams}; no account created"
             self.report.failed += 1
-            self._write_row_list(report, new_user_rows(user, Action.FAILED, reason))
+            self._write_rows(report, new_user_rows(user, Action.FAILED, reason))
             yield Either(left=StackTraceError(name=f"user {user.name}", error=reason, stackTrace=None), right=None)
         for user, outcome in write_each(
             ready, lambda user: create_user(self.api, user), self.settings.write_concurrency, self.api.base_url
         ):
             if isinstance(outcome, WriteError):
                 self.report.failed += 1
-                self._write_row_list(report, new_user_rows(user, Action.FAILED, str(outcome)))
+                self._write_rows(report, new_user_rows(user, Action.FAILED, str(outcome)))
                 yield Either(
                     left=StackTraceError(
                         name=f"user {user.name}", error=f"creating the account failed: {outcome}", stackTrace=None
@@ -664,7 +660,7 @@ class UserUpdaterSource(Source):
                 )
                 continue
             self.report.users_created += 1
-            self._write_row_list(report, new_user_rows(user, Action.CREATED, ""))
+            self._write_rows(report, new_user_rows(user, Action.CREATED, ""))
             logger.info("user %s: created for %s", outcome.name, self._email(outcome.email))
             self.status.updated(f"User [{outcome.name}]")
 

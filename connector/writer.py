@@ -329,20 +329,29 @@ def create_team(api: OpenMetadataApi, team: Team) -> Team:
     return team_from_json(answer)
 
 
-def with_created_teams(change: UserChange, created: dict[str, Team]) -> UserChange | str:
-    """The change with each team to create replaced by the team created (`created` by lower-cased name), or why it
+def created_teams(teams: tuple[Team, ...], created: dict[str, Team]) -> tuple[Team, ...] | str:
+    """`teams` with each team to create replaced by the team created (`created` by lower-cased name), or why they
     cannot be written."""
+    found = []
+    for team in teams:
+        if team.id:
+            found.append(team)
+        elif team.name.lower() in created:
+            found.append(created[team.name.lower()])
+        else:
+            return f"the team {team.name!r} could not be created"
+    return tuple(found)
+
+
+def with_created_teams(change: UserChange, created: dict[str, Team]) -> UserChange | str:
+    """The change with its teams to create replaced by the teams created (`created_teams`), or why it cannot be
+    written."""
     if change.teams is None or all(team.id for team in change.teams):
         return change
-    teams = []
-    for team in change.teams:
-        if team.id:
-            teams.append(team)
-        elif team.name.lower() in created:
-            teams.append(created[team.name.lower()])
-        else:
-            return f"the team {team.name!r} could not be created; nothing written"
-    return replace(change, teams=tuple(teams))
+    teams = created_teams(change.teams, created)
+    if isinstance(teams, str):
+        return f"{teams}; nothing written"
+    return replace(change, teams=teams)
 
 
 def write_each(
