@@ -99,6 +99,11 @@ class NewUser:
     teams: tuple[Team, ...] = ()
 
 
+def _names(listed: frozenset[str], name: str, email: str) -> bool:
+    """Whether an option's list (`protectedUsers`, `leaversExcluded`: lower-cased names and emails) names the user."""
+    return name.lower() in listed or email in listed
+
+
 @dataclass(frozen=True, slots=True)
 class PlanRules:
     """The operator's choices that shape a plan; `domain_mapping` keys are lower-cased."""
@@ -151,7 +156,7 @@ class PlanRules:
             return "the account this sync runs as; never changed"
         if self.protect_admins and user.is_admin:
             return "an OpenMetadata admin; admins are not changed unless protectAdmins is 'false'"
-        if user.name.lower() in self.protected_users or user.email in self.protected_users:
+        if _names(self.protected_users, user.name, user.email):
             return "listed in protectedUsers; never changed"
         return None
 
@@ -162,7 +167,7 @@ class PlanRules:
         reason = self.protection(user)
         if reason is not None:
             return reason
-        if user.name.lower() in self.leavers_excluded or user.email in self.leavers_excluded:
+        if _names(self.leavers_excluded, user.name, user.email):
             return "listed in leaversExcluded; never soft-deleted"
         return None
 
@@ -715,7 +720,7 @@ def _plan_joiners(
             reason = f"{names[name]} directory people would get the name {name!r} (the email's part before '@')"
         elif reason is None and name in taken:
             reason = f"another OpenMetadata account holds the name {name!r} that a first sign-in with this email gives"
-        elif reason is None and (name in rules.protected_users or person.email in rules.protected_users):
+        elif reason is None and _names(rules.protected_users, name, person.email):
             reason = "listed in protectedUsers; never changed"
         if reason is not None:
             plan.not_created[person.email] = f"{reason}; no account is created"

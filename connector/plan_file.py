@@ -529,27 +529,33 @@ class StaleNewUser:
     reason: str
 
 
+def _taken_or_gone(planned: PlannedNewUser, snapshot: CatalogSnapshot) -> str | None:
+    """Why a planned account is not created now that the catalog holds its email or lost one of its domains."""
+    if planned.email in snapshot.users_by_email or planned.email in snapshot.shared_emails:
+        return "an OpenMetadata account holds this email since the plan was made; not created"
+    if planned.email in snapshot.deleted_by_email:
+        return "a soft-deleted account holds this email since the plan was made; not created"
+    if any(ref.id not in snapshot.domains.by_id for ref in planned.domains):
+        return "a domain of the account is no longer in OpenMetadata; not created"
+    return None
+
+
 def new_users_to_apply(plan_file: PlanFile, snapshot: CatalogSnapshot) -> tuple[list[NewUser], list[StaleNewUser]]:
     """The plan's new accounts whose email no account holds yet, with their domains and teams as the catalog holds
     them now; the others as StaleNewUsers. (A name taken since is refused by OpenMetadata at the write.)"""
     new_users: list[NewUser] = []
     stale: list[StaleNewUser] = []
     domains = snapshot.domains
+    parent = plan_file.options.managed_teams_parent
     for planned in plan_file.new_users:
-        reason = None
-        if planned.email in snapshot.users_by_email or planned.email in snapshot.shared_emails:
-            reason = "an OpenMetadata account holds this email since the plan was made; not created"
-        elif planned.email in snapshot.deleted_by_email:
-            reason = "a soft-deleted account holds this email since the plan was made; not created"
-        elif any(ref.id not in domains.by_id for ref in planned.domains):
-            reason = "a domain of the account is no longer in OpenMetadata; not created"
-        teams = _teams_from(
-            TeamsChange(old=[], new=planned.teams), snapshot.teams, plan_file.options.managed_teams_parent
+        reason = _taken_or_gone(planned, snapshot)
+        teams = (
+            reason
+            if reason is not None
+            else _teams_from(TeamsChange(old=[], new=planned.teams), snapshot.teams, parent)
         )
-        if reason is None and isinstance(teams, str):
-            reason = teams.replace("not written", "not created")
-        if reason is not None or isinstance(teams, str):
-            stale.append(StaleNewUser(planned, reason or ""))
+        if isinstance(teams, str):
+            stale.append(StaleNewUser(planned, teams.replace("not written", "not created")))
             continue
         new_users.append(
             NewUser(
